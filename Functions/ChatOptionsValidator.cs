@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Options;
+
+namespace FunctionsChat;
+
+/// <summary>Checks what data annotations cannot: the signing key and the name locale.</summary>
+internal sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
+{
+    public const int MinSigningKeyLength = 32;
+
+    public ValidateOptionsResult Validate(string? name, ChatOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.SigningKey))
+        {
+            failures.Add("Chat:SigningKey is missing. Set the app setting 'Chat__SigningKey' to a random secret of at least " +
+                $"{MinSigningKeyLength} characters (locally: in Functions/local.settings.json, see local.settings.sample.json).");
+        }
+        else if (options.SigningKey.Length < MinSigningKeyLength)
+        {
+            failures.Add($"Chat:SigningKey is too short: use at least {MinSigningKeyLength} characters.");
+        }
+        if (!Bogus.Database.LocaleResourceExists(options.NameLocale))
+        {
+            failures.Add($"Chat:NameLocale '{options.NameLocale}' is not a locale Bogus knows (for example zh_CN or en).");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,66 @@
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using FunctionsChat.Auth;
+using FunctionsChat.Members;
+using FunctionsChat.Messages;
+using FunctionsChat.Storage;
+using FunctionsChat.Storage.Azure;
+using FunctionsChat.Updates;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace FunctionsChat;
+
+/// <summary>The one registration of the chat, shared by the function app and DevServer.</summary>
+public static class ChatServiceCollectionExtensions
+{
+    public static IServiceCollection AddChat(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ChatOptions>()
+            .Bind(configuration.GetSection(ChatOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ChatOptions>, ChatOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddChatStorage(configuration);
+
+        services.AddSingleton<MemberTokens>();
+        services.AddSingleton<MemberAccess>();
+        services.AddSingleton<Presence>();
+        services.AddSingleton<NameGenerator>();
+        services.AddSingleton<MessageIds>();
+        services.AddSingleton<SendRateLimiter>();
+        services.AddSingleton<MessageFanOut>();
+        services.AddSingleton<InboxSignals>();
+        services.AddSingleton<InboxWaiter>();
+        return services;
+    }
+
+    /// <summary>The Azure adapters of the storage ports; clients are built on first use, from AzureWebJobsStorage.</summary>
+    private static IServiceCollection AddChatStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(_ => StorageClientFactory.Create(configuration, Configure(new TableClientOptions()), Configure(new QueueClientOptions())));
+        services.AddSingleton(sp => sp.GetRequiredService<StorageClients>().Tables);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageClients>().Queues);
+        services.AddSingleton<IMessageHistory, TableMessageHistory>();
+        services.AddSingleton<IMemberStore, TableMemberStore>();
+        services.AddSingleton<IInboxes, QueueInboxes>();
+        services.AddSingleton<IStorageProbe, AzureStorageProbe>();
+        return services;
+    }
+
+    /// <summary>Fail over in seconds, not minutes: a chat request that waits out the SDK defaults is already lost.</summary>
+    private static T Configure<T>(T options) where T : ClientOptions
+    {
+        options.Retry.MaxRetries = 2;
+        options.Retry.Mode = RetryMode.Exponential;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(200);
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(2);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+        return options;
+    }
+}

@@ -1,0 +1,80 @@
+using System.Security.Cryptography;
+using System.Text;
+using FunctionsChat.Auth;
+using FunctionsChat.Http;
+using FunctionsChat.Members;
+using FunctionsChat.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace FunctionsChat.Messages;
+
+public sealed record SendRequest(string? Text, string? ClientMessageId);
+
+public sealed class SendMessage(
+    MemberAccess access,
+    Presence presence,
+    SendRateLimiter rateLimiter,
+    MessageIds ids,
+    IMessageHistory history,
+    MessageFanOut fanOut)
+{
+    public const int MaxTextLength = 2000;
+    public const int MaxClientMessageIdLength = 100;
+
+    [Function(nameof(SendMessage))]
+    public Task<IActionResult> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "rooms/{room}/messages")] HttpRequest request,
+        string room,
+        CancellationToken cancellationToken) => StorageGuard.RunAsync(async () =>
+    {
+        if (!RoomName.IsValid(room))
+        {
+            return RoomName.Invalid();
+        }
+        var (member, accessError) = await access.AuthenticateAsync(request, room, cancellationToken);
+        if (accessError is not null)
+        {
+            return accessError;
+        }
+        var (body, bodyError) = await RequestBody.ReadJsonAsync<SendRequest>(request, optional: false, cancellationToken);
+        if (bodyError is not null)
+        {
+            return bodyError;
+        }
+        var text = body!.Text?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            return Api.BadRequest("The message text is empty.");
+        }
+        if (text.EnumerateRunes().Count() > MaxTextLength)
+        {
+            return Api.BadRequest($"A message is at most {MaxTextLength} characters.");
+        }
+        if (body.ClientMessageId is { Length: 0 or > MaxClientMessageIdLength })
+        {
+            return Api.BadRequest($"clientMessageId is 1 to {MaxClientMessageIdLength} characters.");
+        }
+        if (rateLimiter.TryAcquire(room, member!.UserId) is { } retryAfter)
+        {
+            return Api.TooManyRequests(retryAfter, "Too many messages in the last 10 seconds. Wait a moment.");
+        }
+
+        await presence.MarkSeenAsync(member, cancellationToken);
+        var (id, sentAt) = ids.Next();
+        var message = new ChatMessage(id, room, member.UserId, member.Name, text, sentAt);
+        var stored = await history.AppendAsync(message, DedupeKey(member.UserId, body.ClientMessageId), cancellationToken);
+        if (!stored.Created)
+        {
+            return Api.Ok(stored.Message);
+        }
+        await fanOut.DeliverAsync(stored.Message, cancellationToken);
+        return Api.Created(stored.Message);
+    });
+
+    /// <summary>Scoped to the member and hashed, so any client string becomes a safe, fixed-length storage key.</summary>
+    private static string? DedupeKey(string userId, string? clientMessageId) => clientMessageId is null
+        ? null
+        : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{userId}\n{clientMessageId}")));
+}

@@ -1,0 +1,43 @@
+using System.Globalization;
+using FunctionsChat.Auth;
+using FunctionsChat.Http;
+using FunctionsChat.Members;
+using FunctionsChat.Messages;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace FunctionsChat.Updates;
+
+public sealed class PollUpdates(MemberAccess access, Presence presence, InboxWaiter waiter)
+{
+    public const int MaxTimeoutSeconds = 30;
+
+    [Function(nameof(PollUpdates))]
+    public Task<IActionResult> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "rooms/{room}/updates")] HttpRequest request,
+        string room,
+        CancellationToken cancellationToken) => StorageGuard.RunAsync(async () =>
+    {
+        if (!RoomName.IsValid(room))
+        {
+            return RoomName.Invalid();
+        }
+        var seconds = MaxTimeoutSeconds;
+        if (request.Query.TryGetValue("timeout", out var timeoutText) &&
+            (!int.TryParse(timeoutText.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out seconds) || seconds is < 1 or > MaxTimeoutSeconds))
+        {
+            return Api.BadRequest($"'timeout' is a whole number of seconds from 1 to {MaxTimeoutSeconds}.");
+        }
+        var (member, error) = await access.AuthenticateAsync(request, room, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+        await presence.MarkSeenAsync(member!, cancellationToken);
+        var messages = await waiter.WaitAsync(member!.QueueName, TimeSpan.FromSeconds(seconds), cancellationToken);
+        return messages is null
+            ? Api.Gone("This member's inbox is gone: it left or expired. Join again.")
+            : Api.Ok(new MessagePage(messages));
+    });
+}

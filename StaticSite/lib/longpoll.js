@@ -1,0 +1,33 @@
+// Long-poll mode: one request waits on the server until messages arrive, so a quiet room costs ~2 requests a minute
+// and a message shows up as soon as it is sent.
+import { recover } from './retry.js';
+
+export const LONG_POLL_SECONDS = 30;
+
+/**
+ * Runs until `signal` aborts. `catchUp()` reads history since the last message we hold: it runs first (the initial
+ * load) and after every break, before polling again, so nothing sent while we were away is missed — the queue of a
+ * rejoined member only holds what arrived after the join.
+ */
+export async function runLongPoll({ session, poll, catchUp, onMessages, onState, backoff, wait, signal }) {
+  let needsCatchUp = true;
+  while (!signal.aborted) {
+    let member = null;
+    try {
+      if (needsCatchUp) {
+        await catchUp(signal);
+        needsCatchUp = false;
+        onState('connected');
+      }
+      member = await session.ensure();
+      const messages = await poll(member, LONG_POLL_SECONDS, signal);
+      backoff.reset();
+      onState('connected');
+      onMessages(messages);
+    } catch (error) {
+      if (signal.aborted) return;
+      needsCatchUp = true;
+      await recover({ error, member, session, backoff, onState, wait, signal });
+    }
+  }
+}
