@@ -76,8 +76,5 @@ export function createOutbox({
       if (entry) entry.state = 'delivered';
       return entry ?? null;
     },
-    get pending() {
-      return queue.filter((e) => e.state === 'pending');
-    },
   };
 }

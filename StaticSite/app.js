@@ -1,0 +1,382 @@
+// Wires the pure modules in lib/ to the page. Everything that can be tested without a browser lives in lib/.
+import { apiBase } from './config.js';
+import { createApi } from './lib/api.js';
+import { createBackoff } from './lib/backoff.js';
+import { readMissing } from './lib/cursor.js';
+import { LANGUAGES, pickLanguage, translate } from './lib/i18n.js';
+import { runLongPoll } from './lib/longpoll.js';
+import { mergeMessages, nextIdAfter } from './lib/merge.js';
+import { createMeter } from './lib/meter.js';
+import { createOutbox } from './lib/outbox.js';
+import { runPolling } from './lib/polling.js';
+import { sleep } from './lib/retry.js';
+import { createSession, sessionKey } from './lib/session.js';
+import { checkDraft, cleanName, MAX_TEXT, roomFromSearch } from './lib/text.js';
+import { formatSentAt } from './lib/time.js';
+import * as view from './ui/view.js';
+
+const LANGUAGE_KEY = 'functionsChat.lang';
+const MODE_KEY = 'functionsChat.mode';
+const MODES = ['longpoll', 'polling'];
+const PAGE_SIZE = 100;
+const MEMBERS_REFRESH_MS = 12000;
+const ERROR_VISIBLE_MS = 8000;
+
+const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
+const ui = Object.fromEntries(
+  [
+    'room-name', 'name-display', 'change-name', 'name-form', 'name-input', 'name-cancel', 'connection-state',
+    'language-switch', 'leave', 'join-again', 'error', 'scroller', 'empty', 'message-list', 'outbox', 'new-messages',
+    'online-count', 'online-list', 'mode-switch', 'meter-chart', 'composer', 'message-input', 'char-counter',
+    'send-button', 'announcer',
+  ].map((id) => [id, byTestId(id)]),
+);
+
+const storage = openStorage();
+const api = createApi({ base: apiBase });
+const { room, rejected: rejectedRoom } = roomFromSearch(location.search);
+const meters = Object.fromEntries(MODES.map((mode) => [mode, createMeter()]));
+
+let lang = storage.getItem(LANGUAGE_KEY) ?? pickLanguage(navigator.languages ?? [navigator.language]);
+let mode = MODES.includes(storage.getItem(MODE_KEY)) ? storage.getItem(MODE_KEY) : 'longpoll';
+let messages = []; // sorted by id, as the server accepted them
+let initialLoadDone = false;
+let delivery = null; // AbortController of the running delivery loop
+let connection = { state: 'connecting' };
+let errorTimer = null;
+
+const t = (key, params) => translate(lang, key, params);
+
+const session = createSession({
+  api,
+  room,
+  storage,
+  persist: await claimStoredSession(room),
+  onChange: (member) => {
+    ui['name-display'].textContent = member?.name ?? (session.storedName() || '…');
+    if (member) refreshMembers();
+  },
+});
+
+const outbox = createOutbox({
+  session,
+  sendAs: (member, body) => api.send(room, body, member.token),
+  backoff: createBackoff(),
+  sleep: (ms) => sleep(ms),
+  onSent: (entry, message) => {
+    view.findPending(ui.outbox, entry)?.remove();
+    receive([message], null);
+  },
+  onRetry: (entry, error) => {
+    const item = view.findPending(ui.outbox, entry);
+    if (item) item.querySelector('.pending-status').textContent = t('retrying');
+    if (error.status === 429) showError(describeError(error));
+  },
+  onFailed: (entry, error) => {
+    view.findPending(ui.outbox, entry)?.remove();
+    if (!ui['message-input'].value) ui['message-input'].value = entry.text; // give the words back to edit
+    updateCounter();
+    showError(t('error.notSent', { detail: describeError(error) }));
+  },
+});
+
+// ---- messages ------------------------------------------------------------------------------------------------
+
+/** Merges and renders. `meter` is the delivery mode's meter when the messages arrived live, else null. */
+function receive(incoming, meter) {
+  const { list, added } = mergeMessages(messages, incoming);
+  if (added.length === 0) return;
+  const stickToBottom = view.isAtBottom(ui.scroller);
+  messages = list;
+  for (const message of added) {
+    const own = session.isOwn(message.userId);
+    if (own) {
+      const entry = outbox.claimDelivered(message);
+      if (entry) view.findPending(ui.outbox, entry)?.remove();
+    }
+    view.insertMessage(ui['message-list'], view.messageElement(message, { own, lang }), nextIdAfter(list, message.id));
+  }
+  ui.empty.hidden = true;
+  if (meter) {
+    meter.recordMessages(added.map((m) => m.sentAt));
+    announce(added.filter((m) => !session.isOwn(m.userId)));
+  }
+  if (stickToBottom) view.scrollToBottom(ui.scroller);
+  else ui['new-messages'].hidden = false;
+}
+
+function announce(fromOthers) {
+  const last = fromOthers.at(-1);
+  if (last) ui.announcer.textContent = t('announce', { name: last.name, text: last.text });
+}
+
+// ---- delivery loops ------------------------------------------------------------------------------------------
+
+function startDelivery() {
+  delivery?.abort();
+  delivery = new AbortController();
+  const meter = meters[mode];
+  const loop = mode === 'polling' ? runPolling : runLongPoll;
+  loop({
+    session,
+    poll: (member, seconds, signal) => {
+      meter.recordRequest();
+      return api.updates(room, seconds, member.token, signal);
+    },
+    catchUp: async (signal) => {
+      const readPage = (query) => {
+        meter.recordRequest();
+        return api.history(room, query, signal);
+      };
+      receive(await readMissing(readPage, messages, PAGE_SIZE), initialLoadDone ? meter : null);
+      initialLoadDone = true;
+    },
+    onMessages: (incoming) => receive(incoming, meter),
+    onState: setConnection,
+    backoff: createBackoff(),
+    wait: sleep,
+    signal: delivery.signal,
+  });
+}
+
+function stopDelivery() {
+  delivery?.abort();
+  delivery = null;
+}
+
+function setConnection(state, { delayMs } = {}) {
+  connection = { state, delayMs };
+  renderConnection();
+}
+
+function renderConnection() {
+  const state = navigator.onLine === false && connection.state === 'reconnecting' ? 'offline' : connection.state;
+  const label =
+    state === 'reconnecting' && connection.delayMs >= 1000
+      ? t('state.reconnectingIn', { seconds: Math.round(connection.delayMs / 1000) })
+      : t(`state.${state}`);
+  ui['connection-state'].dataset.state = state;
+  ui['connection-state'].querySelector('.connection-label').textContent = label;
+}
+
+async function refreshMembers() {
+  try {
+    const members = await api.members(room);
+    view.renderMembers(ui['online-list'], members, {
+      me: session.current?.userId,
+      youText: t('you'),
+      nobodyText: t('nobodyOnline'),
+    });
+    ui['online-count'].textContent = String(members.length);
+  } catch {
+    // The connection indicator already tells the story; the list refreshes again shortly.
+  }
+}
+
+function renderMeters() {
+  const snapshots = Object.fromEntries(MODES.map((m) => [m, meters[m].snapshot()]));
+  for (const m of MODES) {
+    const { requestsLastMinute, messagesReceived, averageDelayMs } = snapshots[m];
+    byTestId(`meter-${m}-requests`).textContent = String(requestsLastMinute);
+    byTestId(`meter-${m}-received`).textContent = String(messagesReceived);
+    byTestId(`meter-${m}-delay`).textContent =
+      averageDelayMs === null ? '—' : t('milliseconds', { value: averageDelayMs.toLocaleString(lang) });
+  }
+  view.renderChart(ui['meter-chart'], Object.fromEntries(MODES.map((m) => [m, snapshots[m].perMinute])));
+}
+
+// ---- composing -----------------------------------------------------------------------------------------------
+
+function updateCounter() {
+  const draft = checkDraft(ui['message-input'].value);
+  ui['char-counter'].textContent = draft.over
+    ? `${draft.length} / ${MAX_TEXT} · ${t('tooLong', { count: draft.over })}`
+    : `${draft.length} / ${MAX_TEXT}`;
+  ui['char-counter'].classList.toggle('over', draft.over > 0);
+  ui['char-counter'].classList.toggle('near', !draft.over && draft.length > MAX_TEXT * 0.9);
+  ui['send-button'].disabled = !draft.sendable;
+  ui['message-input'].setAttribute('aria-invalid', String(draft.over > 0));
+}
+
+function sendDraft() {
+  const draft = checkDraft(ui['message-input'].value);
+  if (!draft.sendable) return;
+  const entry = outbox.enqueue(draft.text);
+  const me = session.current ?? { name: session.storedName(), userId: '' };
+  ui.outbox.append(view.pendingElement(entry, me, t('sending')));
+  ui['message-input'].value = '';
+  updateCounter();
+  view.scrollToBottom(ui.scroller);
+  ui['new-messages'].hidden = true;
+}
+
+// ---- errors & language ---------------------------------------------------------------------------------------
+
+function describeError(error) {
+  const detail = error.detail || error.title || error.message;
+  if (error.status === 0) return t('error.network');
+  if (error.status === 429) return t('error.429', { seconds: Math.ceil((error.retryAfterMs ?? 1000) / 1000) });
+  if (error.status === 413) return t('error.413');
+  if (error.status === 400) return t('error.400', { detail });
+  if (error.status === 503) return t('error.503');
+  return t('error.other', { detail });
+}
+
+function showError(text) {
+  ui.error.textContent = text;
+  ui.error.hidden = false;
+  clearTimeout(errorTimer);
+  errorTimer = setTimeout(() => {
+    ui.error.hidden = true;
+  }, ERROR_VISIBLE_MS);
+}
+
+function applyLanguage(next) {
+  lang = LANGUAGES.includes(next) ? next : 'en';
+  document.documentElement.lang = lang;
+  ui['language-switch'].value = lang;
+  for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
+  for (const node of document.querySelectorAll('[data-i18n-placeholder]')) node.placeholder = t(node.dataset.i18nPlaceholder);
+  document.title = `#${room} · ${t('appTitle')}`;
+  for (const node of ui['message-list'].querySelectorAll('time')) node.textContent = formatSentAt(node.dateTime, lang);
+  renderConnection();
+  renderMeters();
+  updateCounter();
+  refreshMembers();
+}
+
+// ---- identity ------------------------------------------------------------------------------------------------
+
+/**
+ * Only one tab may reuse the stored membership: two tabs long-polling one member's queue would each get only some
+ * of the messages. A second tab joins as its own member (same name) and does not overwrite the stored session.
+ */
+function claimStoredSession(roomName) {
+  if (!navigator.locks) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    navigator.locks.request(sessionKey(roomName), { ifAvailable: true }, (lock) => {
+      resolve(lock !== null);
+      return lock ? new Promise(() => {}) : undefined; // held until the page goes away
+    });
+  });
+}
+
+function openStorage() {
+  try {
+    localStorage.setItem('functionsChat.probe', '1');
+    localStorage.removeItem('functionsChat.probe');
+    return localStorage;
+  } catch {
+    const memory = new Map(); // storage disabled (privacy mode): remember for this page only
+    return {
+      getItem: (key) => memory.get(key) ?? null,
+      setItem: (key, value) => memory.set(key, String(value)),
+      removeItem: (key) => memory.delete(key),
+    };
+  }
+}
+
+function toggleNameForm(open) {
+  ui['name-form'].hidden = !open;
+  ui['change-name'].hidden = open;
+  ui['name-display'].hidden = open;
+  if (open) {
+    ui['name-input'].value = session.current?.name ?? session.storedName();
+    ui['name-input'].select();
+  } else {
+    ui['change-name'].focus();
+  }
+}
+
+async function rename(event) {
+  event.preventDefault();
+  const name = cleanName(ui['name-input'].value);
+  if (!name) return showError(t('error.nameTooLong'));
+  toggleNameForm(false);
+  stopDelivery();
+  setConnection('connecting');
+  try {
+    await session.rename(name);
+  } catch (error) {
+    showError(describeError(error));
+  }
+  startDelivery(); // joins with the stored name if the rename did not get through
+}
+
+async function leave() {
+  stopDelivery();
+  ui.leave.hidden = true;
+  ui['join-again'].hidden = false;
+  setConnection('left');
+  try {
+    await session.leave();
+  } catch (error) {
+    showError(describeError(error));
+  }
+  refreshMembers();
+  ui['join-again'].focus();
+}
+
+function joinAgain() {
+  ui.leave.hidden = false;
+  ui['join-again'].hidden = true;
+  setConnection('connecting');
+  startDelivery();
+  ui['message-input'].focus();
+}
+
+// ---- wiring --------------------------------------------------------------------------------------------------
+
+ui['room-name'].textContent = `#${room}`;
+ui['name-display'].textContent = session.current?.name ?? (session.storedName() || '…');
+for (const radio of ui['mode-switch'].querySelectorAll('input')) radio.checked = radio.value === mode;
+if (matchMedia('(max-width: 720px)').matches) {
+  for (const panel of document.querySelectorAll('[data-collapse-on-narrow]')) panel.open = false;
+}
+
+ui.composer.addEventListener('submit', (event) => {
+  event.preventDefault();
+  sendDraft();
+});
+ui['message-input'].addEventListener('keydown', (event) => {
+  // isComposing: Enter also confirms a Chinese IME candidate, which must not send.
+  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    sendDraft();
+  }
+});
+ui['message-input'].addEventListener('input', updateCounter);
+ui.scroller.addEventListener('scroll', () => {
+  if (view.isAtBottom(ui.scroller)) ui['new-messages'].hidden = true;
+});
+ui['new-messages'].addEventListener('click', () => {
+  view.scrollToBottom(ui.scroller);
+  ui['new-messages'].hidden = true;
+  ui['message-input'].focus();
+});
+ui['mode-switch'].addEventListener('change', (event) => {
+  mode = event.target.value;
+  storage.setItem(MODE_KEY, mode);
+  startDelivery();
+});
+ui['language-switch'].addEventListener('change', (event) => {
+  storage.setItem(LANGUAGE_KEY, event.target.value);
+  applyLanguage(event.target.value);
+});
+ui['change-name'].addEventListener('click', () => toggleNameForm(true));
+ui['name-cancel'].addEventListener('click', () => toggleNameForm(false));
+ui['name-form'].addEventListener('keydown', (event) => {
+  if (event.key === 'Escape') toggleNameForm(false);
+});
+ui['name-form'].addEventListener('submit', rename);
+ui.leave.addEventListener('click', leave);
+ui['join-again'].addEventListener('click', joinAgain);
+// Coming back online: retry now rather than at the end of a long back-off.
+addEventListener('online', () => delivery && startDelivery());
+addEventListener('offline', renderConnection);
+
+applyLanguage(lang);
+if (rejectedRoom !== null) showError(t('error.badRoom', { room: rejectedRoom }));
+setInterval(refreshMembers, MEMBERS_REFRESH_MS);
+setInterval(renderMeters, 1000);
+startDelivery();

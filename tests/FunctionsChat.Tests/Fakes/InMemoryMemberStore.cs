@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using FunctionsChat.Storage;
+
+namespace FunctionsChat.Tests.Fakes;
+
+public sealed class InMemoryMemberStore(FakeOutage? outage = null) : IMemberStore
+{
+    private readonly ConcurrentDictionary<(string Room, string UserId), Member> members = new();
+
+    public Task AddAsync(Member member, CancellationToken cancellationToken)
+    {
+        Check(cancellationToken);
+        if (!members.TryAdd((member.Room, member.UserId), member))
+        {
+            throw new InvalidOperationException($"Member {member.UserId} already exists in {member.Room}.");
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<Member?> GetAsync(string room, string userId, CancellationToken cancellationToken)
+    {
+        Check(cancellationToken);
+        return Task.FromResult(members.GetValueOrDefault((room, userId)));
+    }
+
+    public Task<IReadOnlyList<Member>> ListAsync(string room, CancellationToken cancellationToken)
+    {
+        Check(cancellationToken);
+        IReadOnlyList<Member> list = members.Values.Where(m => m.Room == room).OrderBy(m => m.UserId, StringComparer.Ordinal).ToList();
+        return Task.FromResult(list);
+    }
+
+    public Task<bool> TouchAsync(string room, string userId, DateTimeOffset lastSeen, CancellationToken cancellationToken)
+    {
+        Check(cancellationToken);
+        while (members.TryGetValue((room, userId), out var current))
+        {
+            if (members.TryUpdate((room, userId), current with { LastSeen = lastSeen }, current))
+            {
+                return Task.FromResult(true);
+            }
+        }
+        return Task.FromResult(false);
+    }
+
+    public Task<bool> RemoveAsync(string room, string userId, CancellationToken cancellationToken)
+    {
+        Check(cancellationToken);
+        return Task.FromResult(members.TryRemove((room, userId), out _));
+    }
+
+    public async IAsyncEnumerable<Member> ListSilentSinceAsync(DateTimeOffset cutoff, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        Check(cancellationToken);
+        foreach (var member in members.Values.Where(m => m.LastSeen < cutoff).ToList())
+        {
+            await Task.Yield();
+            yield return member;
+        }
+    }
+
+    private void Check(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        outage?.ThrowIfDown();
+    }
+}
