@@ -1,0 +1,150 @@
+namespace FunctionsChat.Tests.Functions;
+
+public sealed class LongPollTests
+{
+    private readonly ChatTestApp app = new();
+
+    [Fact]
+    public async Task APollReturnsEverythingWaitingOldestFirstAndEachMessageOnce()
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+        await app.SendTextAsync(alice, "one");
+        await app.SendTextAsync(alice, "two");
+
+        var first = await app.PollAsync("lobby", alice.Token);
+        var second = app.PollAsync("lobby", alice.Token, "timeout=2");
+
+        Assert.Equal(["one", "two"], first.MessageTexts);
+        Assert.Empty((await app.AdvanceUntilDoneAsync(second, TimeSpan.FromMilliseconds(250))).Messages);
+    }
+
+    [Fact]
+    public async Task APollWithNothingWaitingReturnsAnEmptyListWhenTheTimeoutPasses()
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+        var start = app.Clock.GetUtcNow();
+
+        var poll = app.PollAsync("lobby", alice.Token, "timeout=5");
+        var response = await app.AdvanceUntilDoneAsync(poll, TimeSpan.FromMilliseconds(100));
+
+        Assert.Equal(200, response.Status);
+        Assert.Empty(response.Messages);
+        var waited = app.Clock.GetUtcNow() - start;
+        // The fake clock may run a step or two past the end before the test sees the poll finish.
+        Assert.InRange(waited, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(7));
+    }
+
+    [Fact]
+    public async Task APollWithoutATimeoutWaitsThirtySeconds()
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+        var start = app.Clock.GetUtcNow();
+
+        var response = await app.AdvanceUntilDoneAsync(app.PollAsync("lobby", alice.Token), TimeSpan.FromMilliseconds(500), maxSteps: 400);
+
+        Assert.Empty(response.Messages);
+        Assert.InRange(app.Clock.GetUtcNow() - start, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(33));
+    }
+
+    [Fact]
+    public async Task ASendOnTheSameInstanceWakesAWaitingPollWithoutWaitingOutTheBackOff()
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+        var bob = await app.JoinAsMemberAsync("lobby");
+        var poll = app.PollAsync("lobby", bob.Token, "timeout=30");
+        await WaitUntilAsync(() => app.Inboxes.ReceiveCalls > 0);
+
+        await app.SendTextAsync(alice, "wake up");
+
+        // The fake clock does not move: only the wake-up signal can end this poll.
+        var response = await poll.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(["wake up"], response.MessageTexts);
+    }
+
+    [Fact]
+    public async Task EmptyAttemptsBackOffUpToTheCap()
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+
+        await app.AdvanceUntilDoneAsync(app.PollAsync("lobby", alice.Token, "timeout=30"), TimeSpan.FromMilliseconds(50), maxSteps: 1000);
+
+        // 100 ms doubling to a 4 s cap over 30 s: 100+200+400+800+1600+3200 then 4 s pauses, 13 attempts at most.
+        // Fewer when the fake clock runs ahead of the loop; never a busy loop, never a single attempt.
+        Assert.InRange(app.Inboxes.ReceiveCalls, 6, 13);
+    }
+
+    [Fact]
+    public async Task APollThatTheClientAbandonsStopsLooping()
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+        using var abandon = new CancellationTokenSource();
+        var poll = app.PollAsync("lobby", alice.Token, "timeout=30", abandon.Token);
+        await WaitUntilAsync(() => app.Inboxes.ReceiveCalls > 0);
+
+        abandon.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => poll.WaitAsync(TimeSpan.FromSeconds(10)));
+        var callsAfterCancel = app.Inboxes.ReceiveCalls;
+        app.Clock.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(callsAfterCancel, app.Inboxes.ReceiveCalls);
+    }
+
+    [Theory]
+    [InlineData("timeout=0")]
+    [InlineData("timeout=31")]
+    [InlineData("timeout=abc")]
+    [InlineData("timeout=1.5")]
+    public async Task APollWithAnInvalidTimeoutReturns400(string query)
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+
+        (await app.PollAsync("lobby", alice.Token, query)).AssertProblem(400);
+    }
+
+    [Fact]
+    public async Task APollWithoutATokenReturns401()
+    {
+        var response = await app.PollAsync("lobby", token: null);
+
+        response.AssertProblem(401);
+        Assert.Equal("Bearer", response.Headers.WWWAuthenticate.ToString());
+    }
+
+    [Fact]
+    public async Task APollMarksTheMemberOnlineButWritesLastSeenAtMostEveryFewSeconds()
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+        var joinedAt = app.Clock.GetUtcNow();
+        await app.SendTextAsync(alice, "x");
+
+        app.Clock.Advance(TimeSpan.FromSeconds(5));
+        await app.PollAsync("lobby", alice.Token);
+        Assert.Equal(joinedAt, (await app.Members.GetAsync("lobby", alice.UserId, default))!.LastSeen);
+
+        app.Clock.Advance(TimeSpan.FromSeconds(20));
+        await app.SendTextAsync(alice, "y");
+        await app.PollAsync("lobby", alice.Token);
+        Assert.Equal(app.Clock.GetUtcNow(), (await app.Members.GetAsync("lobby", alice.UserId, default))!.LastSeen);
+    }
+
+    [Fact]
+    public async Task PollingKeepsAMemberFromExpiring()
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+        for (var i = 0; i < 10; i++)
+        {
+            app.Clock.Advance(TimeSpan.FromSeconds(30));
+            await app.SendTextAsync(alice, $"m{i}");
+            Assert.Equal(200, (await app.PollAsync("lobby", alice.Token)).Status);
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+        Assert.True(condition());
+    }
+}

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace FunctionsChat.Tests.Functions;
+
+public sealed class StartupTests
+{
+    private static ChatOptions Resolve(IDictionary<string, string?> settings) =>
+        new ChatTestApp(settings).Services.GetRequiredService<IOptions<ChatOptions>>().Value;
+
+    [Fact]
+    public void AMissingSigningKeyStopsStartupWithAMessageNamingTheSetting()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Resolve(new Dictionary<string, string?> { ["Chat:SigningKey"] = null }));
+
+        Assert.Contains("Chat__SigningKey", error.Message);
+    }
+
+    [Fact]
+    public void AShortSigningKeyIsRefused()
+    {
+        Assert.Throws<OptionsValidationException>(() => Resolve(new Dictionary<string, string?> { ["Chat:SigningKey"] = "short" }));
+    }
+
+    [Fact]
+    public void AnUnknownNameLocaleIsRefused()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Resolve(new Dictionary<string, string?> { ["Chat:NameLocale"] = "xx_YY" }));
+
+        Assert.Contains("xx_YY", error.Message);
+    }
+
+    [Fact]
+    public void AnOutOfRangeMemberTimeoutIsRefused()
+    {
+        Assert.Throws<OptionsValidationException>(() => Resolve(new Dictionary<string, string?> { ["Chat:MemberTimeoutSeconds"] = "0" }));
+    }
+
+    [Fact]
+    public void DefaultsMatchTheDocumentedSettings()
+    {
+        var options = Resolve(new Dictionary<string, string?>());
+
+        Assert.Equal("zh_CN", options.NameLocale);
+        Assert.Equal(120, options.MemberTimeoutSeconds);
+        Assert.Equal(20, options.SendLimitPer10Seconds);
+    }
+}
