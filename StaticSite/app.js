@@ -44,6 +44,7 @@ let initialLoadDone = false;
 let delivery = null; // AbortController of the running delivery loop
 let connection = { state: 'connecting' };
 let errorTimer = null;
+let lastMember = null; // the member we acted as before the latest session change
 
 const t = (key, params) => translate(lang, key, params);
 
@@ -55,8 +56,13 @@ const session = createSession({
   onChange: (member) => {
     ui['name-display'].textContent = member?.name ?? (session.storedName() || '…');
     if (member) refreshMembers();
+    // A rejoin (say, by the send queue after a 410) gives a new member with a new, empty queue: restart delivery so
+    // it polls that queue and catches up on what the old member missed, instead of waiting out the old long poll.
+    if (member && lastMember && member.userId !== lastMember.userId && delivery) startDelivery();
+    lastMember = member ?? lastMember;
   },
 });
+lastMember = session.current;
 
 const outbox = createOutbox({
   session,

@@ -4,19 +4,14 @@ import { parseRetryAfter } from './backoff.js';
 
 export class ApiError extends Error {
   /** status 0 means the request never got an HTTP answer (network down, CORS, or our own timeout). */
-  constructor({ status, title = '', detail = '', retryAfterMs = null, timedOut = false }) {
+  constructor({ status, title = '', detail = '', retryAfterMs = null }) {
     super(detail || title || (status ? `HTTP ${status}` : 'network error'));
     this.name = 'ApiError';
     this.status = status;
     this.title = title;
     this.detail = detail;
     this.retryAfterMs = retryAfterMs;
-    this.timedOut = timedOut;
   }
-}
-
-export function isAbort(error) {
-  return error?.name === 'AbortError';
 }
 
 // A long poll is answered within `timeout` seconds; this much longer and the connection is presumed dead.
@@ -40,8 +35,8 @@ export function createApi({ base, fetch = (...args) => globalThis.fetch(...args)
         signal: limit.signal,
       });
     } catch (error) {
-      if (signal?.aborted) throw error;
-      throw new ApiError({ status: 0, timedOut: limit.timedOut() });
+      if (signal?.aborted) throw error; // the caller stopped us: not a failure to report
+      throw new ApiError({ status: 0 });
     } finally {
       limit.dispose();
     }
@@ -95,22 +90,15 @@ async function readJson(response) {
   }
 }
 
-/** Aborts when the caller's signal does, or after timeoutMs; remembers which of the two happened. */
+/** Aborts when the caller's signal does, or after timeoutMs. */
 function limitTime(outer, timeoutMs) {
   const controller = new AbortController();
-  let timedOut = false;
   const forward = () => controller.abort(outer.reason);
   if (outer?.aborted) forward();
   else outer?.addEventListener('abort', forward, { once: true });
-  const timer = timeoutMs
-    ? setTimeout(() => {
-        timedOut = true;
-        controller.abort();
-      }, timeoutMs)
-    : null;
+  const timer = timeoutMs ? setTimeout(() => controller.abort(), timeoutMs) : null;
   return {
     signal: controller.signal,
-    timedOut: () => timedOut,
     dispose() {
       clearTimeout(timer);
       outer?.removeEventListener('abort', forward);

@@ -36,7 +36,7 @@ function bubble(name, userId, text, timeNode) {
   return [avatar(name, userId), body];
 }
 
-export function timeElement(sentAt, lang) {
+function timeElement(sentAt, lang) {
   const node = element('time', 'sent-at', formatSentAt(sentAt, lang));
   node.dateTime = sentAt;
   node.title = formatFull(sentAt, lang);

@@ -24,7 +24,7 @@ test('strings exist in both languages', () => {
 test('placeholders are filled; unknown ones are left visible', () => {
   assert.equal(translate('en', 'state.reconnectingIn', { seconds: 4 }), 'Reconnecting in 4 s');
   assert.equal(translate('zh-CN', 'tooLong', { count: 3 }), '超出 3 个字');
-  assert.equal(translate('en', 'tooLong'), '{count} characters too long');
+  assert.equal(translate('en', 'tooLong'), '{count} over the limit');
 });
 
 test('an unknown language falls back to English text', () => {

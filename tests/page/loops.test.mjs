@@ -1,0 +1,170 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiError } from '../../StaticSite/lib/api.js';
+import { createBackoff } from '../../StaticSite/lib/backoff.js';
+import { LONG_POLL_SECONDS, runLongPoll } from '../../StaticSite/lib/longpoll.js';
+import { runPolling } from '../../StaticSite/lib/polling.js';
+import { sleep } from '../../StaticSite/lib/retry.js';
+
+/**
+ * Drives a loop through a script of poll outcomes; the loop is stopped (aborted) when the script runs out.
+ * Waits are recorded and return at once, standing in for timers.
+ */
+function harness(pollScript, { catchUpScript = [] } = {}) {
+  const controller = new AbortController();
+  const log = [];
+  let member = { userId: 'u1', token: 't1' };
+  const session = {
+    ensure: async () => member,
+    rejoin: async (stale) => {
+      log.push(['rejoin', stale.token]);
+      member = { userId: 'u2', token: 't2' };
+      return member;
+    },
+  };
+  const next = (script, kind) => {
+    if (script.length === 0) {
+      controller.abort(); // like fetch, an aborted request rejects with an AbortError
+      return Promise.reject(new DOMException('aborted', 'AbortError'));
+    }
+    const outcome = script.shift();
+    log.push([kind]);
+    return outcome instanceof Error ? Promise.reject(outcome) : Promise.resolve(outcome);
+  };
+  const options = {
+    session,
+    poll: (as, seconds) => {
+      log.push(['poll', as.token, seconds]);
+      return next(pollScript, 'answer');
+    },
+    catchUp: async () => {
+      log.push(['catchUp']);
+      const outcome = catchUpScript.shift();
+      if (outcome instanceof Error) throw outcome;
+    },
+    onMessages: (messages) => log.push(['messages', messages.map((m) => m.id)]),
+    onState: (state, info = {}) => log.push(['state', state, info.delayMs]),
+    backoff: createBackoff({ baseMs: 100, random: () => 0 }),
+    wait: async (ms) => {
+      log.push(['wait', ms]);
+    },
+    signal: controller.signal,
+  };
+  return { options, log, controller, only: (kind) => log.filter((entry) => entry[0] === kind) };
+}
+
+const settle = (promise) => Promise.race([promise, new Promise((r) => setTimeout(r, 50))]);
+
+test('long poll: catches up first, then polls for 30 s with the token and hands messages over', async () => {
+  const h = harness([[{ id: 'm1' }], []]);
+  await settle(runLongPoll(h.options));
+  assert.equal(LONG_POLL_SECONDS, 30);
+  assert.deepEqual(h.log.slice(0, 4), [['catchUp'], ['state', 'connected', undefined], ['poll', 't1', 30], ['answer']]);
+  assert.deepEqual(h.only('messages'), [['messages', ['m1']], ['messages', []]]);
+  assert.deepEqual(h.only('wait'), [], 'a healthy long poll never sleeps between requests');
+});
+
+test('long poll: 410 rejoins at once, catches up the gap, then polls as the new member', async () => {
+  const h = harness([new ApiError({ status: 410 }), []]);
+  await settle(runLongPoll(h.options));
+  assert.deepEqual(h.only('rejoin'), [['rejoin', 't1']]);
+  assert.deepEqual(h.only('catchUp').length, 2, 'initial load, then the gap after the rejoin');
+  assert.deepEqual(h.only('poll').map((p) => p[1]).slice(0, 2), ['t1', 't2']);
+  assert.deepEqual(h.only('wait'), []);
+});
+
+test('long poll: 429 waits for Retry-After and shows reconnecting', async () => {
+  const h = harness([new ApiError({ status: 429, retryAfterMs: 5000 }), []]);
+  await settle(runLongPoll(h.options));
+  assert.deepEqual(h.only('wait'), [['wait', 5000]]);
+  assert.ok(h.log.some((e) => e[0] === 'state' && e[1] === 'reconnecting' && e[2] === 5000));
+});
+
+test('long poll: repeated network failures back off with growing delays, then recover', async () => {
+  const down = () => new ApiError({ status: 0 });
+  const h = harness([down(), down(), down(), [{ id: 'm9' }]]);
+  await settle(runLongPoll(h.options));
+  assert.deepEqual(h.only('wait').map((w) => w[1]), [50, 100, 200]);
+  assert.deepEqual(h.log.filter((e) => e[0] === 'state').at(-1), ['state', 'connected', undefined]);
+  assert.deepEqual(h.only('catchUp').length, 4, 'every break is followed by a catch-up before polling again');
+});
+
+test('long poll: a failing catch-up is retried before any poll', async () => {
+  const h = harness([[]], { catchUpScript: [new ApiError({ status: 503 })] });
+  await settle(runLongPoll(h.options));
+  assert.deepEqual(h.log.slice(0, 4).map((e) => e[0]), ['catchUp', 'state', 'wait', 'catchUp']);
+});
+
+test('long poll: aborting stops the loop', async () => {
+  const h = harness([]);
+  const result = await settle(runLongPoll(h.options).then(() => 'stopped'));
+  assert.equal(result, 'stopped');
+  assert.equal(h.controller.signal.aborted, true);
+});
+
+test('polling: reads history every interval and keeps the member alive only now and then', async () => {
+  const h = harness([[{ id: 'k1' }]], { catchUpScript: [] });
+  let time = 0;
+  let rounds = 0;
+  await settle(
+    runPolling({
+      ...h.options,
+      now: () => time,
+      intervalMs: 3000,
+      keepAliveMs: 45000,
+      wait: async (ms) => {
+        h.log.push(['wait', ms]);
+        time += ms;
+        if (++rounds === 4) h.controller.abort();
+      },
+    }),
+  );
+  assert.deepEqual(h.only('wait').map((w) => w[1]), [3000, 3000, 3000, 3000]);
+  assert.equal(h.only('catchUp').length, 4);
+  assert.deepEqual(h.only('poll'), [['poll', 't1', 1]], 'one short keep-alive poll, not one per round');
+  assert.deepEqual(h.only('messages'), [['messages', ['k1']]]);
+});
+
+test('polling: a 410 from the keep-alive rejoins', async () => {
+  const h = harness([new ApiError({ status: 410 }), []]);
+  let rounds = 0;
+  await settle(
+    runPolling({
+      ...h.options,
+      wait: async (ms) => {
+        h.log.push(['wait', ms]);
+        if (++rounds === 1) h.controller.abort();
+      },
+    }),
+  );
+  assert.deepEqual(h.only('rejoin'), [['rejoin', 't1']]);
+  assert.deepEqual(h.only('poll').map((p) => p[1]).slice(0, 2), ['t1', 't2']);
+});
+
+test('polling: 503 on the history read backs off', async () => {
+  const h = harness([[]], { catchUpScript: [new ApiError({ status: 503 })] });
+  let rounds = 0;
+  await settle(
+    runPolling({
+      ...h.options,
+      wait: async (ms) => {
+        h.log.push(['wait', ms]);
+        if (++rounds === 2) h.controller.abort();
+      },
+    }),
+  );
+  assert.deepEqual(h.only('wait').map((w) => w[1]), [50, 3000]);
+});
+
+test('sleep resolves after the delay, or at once on abort', async () => {
+  const scheduled = [];
+  const timers = { setTimeout: (fn, ms) => scheduled.push({ fn, ms }) && scheduled.length, clearTimeout: () => {} };
+  const done = sleep(1234, undefined, timers);
+  assert.equal(scheduled[0].ms, 1234);
+  scheduled[0].fn();
+  await done;
+  const controller = new AbortController();
+  const aborted = sleep(60000, controller.signal, timers);
+  controller.abort();
+  assert.equal(await settle(aborted.then(() => 'woke')), 'woke');
+});
