@@ -43,7 +43,7 @@ public static class ChatServiceCollectionExtensions
     /// <summary>The Azure adapters of the storage ports; clients are built on first use, from AzureWebJobsStorage.</summary>
     private static IServiceCollection AddChatStorage(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(_ => StorageClientFactory.Create(configuration, Configure(new TableClientOptions()), Configure(new QueueClientOptions())));
+        services.AddSingleton(_ => StorageClientFactory.Create(configuration, Configure(new TableClientOptions(), "table"), Configure(new QueueClientOptions(), "queue")));
         services.AddSingleton(sp => sp.GetRequiredService<StorageClients>().Tables);
         services.AddSingleton(sp => sp.GetRequiredService<StorageClients>().Queues);
         services.AddSingleton<IMessageHistory, TableMessageHistory>();
@@ -54,8 +54,9 @@ public static class ChatServiceCollectionExtensions
     }
 
     /// <summary>Fail over in seconds, not minutes: a chat request that waits out the SDK defaults is already lost.</summary>
-    private static T Configure<T>(T options) where T : ClientOptions
+    private static T Configure<T>(T options, string service) where T : ClientOptions
     {
+        options.AddPolicy(new StorageOperationCounter(service), HttpPipelinePosition.PerRetry);
         options.Retry.MaxRetries = 2;
         options.Retry.Mode = RetryMode.Exponential;
         options.Retry.Delay = TimeSpan.FromMilliseconds(200);
