@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace FunctionsChat.DevServer.Tests;
+
+/// <summary>
+/// DevServer as a child process (<c>dotnet DevServer.dll --urls ...</c>), its output captured. Disposing stops it
+/// with SIGTERM, like a developer would, so it stops an Azurite it started; a kill of the whole tree follows if not.
+/// </summary>
+public sealed class DevServerProcess : IAsyncDisposable
+{
+    public const int SigInt = 2;
+    public const int SigTerm = 15;
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+
+    private readonly StringBuilder _output = new();
+
+    private DevServerProcess(Process process, Uri baseAddress)
+    {
+        Process = process;
+        BaseAddress = baseAddress;
+    }
+
+    public Process Process { get; }
+
+    public Uri BaseAddress { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts DevServer in <paramref name="workingDirectory"/> (default: the repo root) without waiting for it.</summary>
+    public static DevServerProcess Start(IReadOnlyDictionary<string, string> environment, string? workingDirectory = null)
+    {
+        var port = FreePorts.One();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory ?? Paths.RepoRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Paths.DevServerDll);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+        var process = Process.Start(start)!;
+        var server = new DevServerProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+        process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return server;
+    }
+
+    /// <summary>Starts DevServer and polls /api/health until it answers 200.</summary>
+    public static async Task<DevServerProcess> StartHealthyAsync(IReadOnlyDictionary<string, string> environment)
+    {
+        var server = Start(environment);
+        try
+        {
+            await server.WaitUntilHealthyAsync();
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task WaitUntilHealthyAsync()
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (true)
+        {
+            if (Process.HasExited)
+            {
+                throw new InvalidOperationException($"DevServer exited with {Process.ExitCode} before it was healthy:\n{Output}");
+            }
+            try
+            {
+                using var response = await http.GetAsync("api/health");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // Not listening yet.
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"DevServer was not healthy within {StartTimeout.TotalSeconds} s:\n{Output}");
+            }
+            await Task.Delay(200);
+        }
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        await Process.WaitForExitAsync(cancellation.Token);
+        return Process.ExitCode;
+    }
+
+    public void Signal(int signal)
+    {
+        if (kill(Process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({Process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!Process.HasExited)
+        {
+            _ = kill(Process.Id, SigTerm);
+            try
+            {
+                await WaitForExitAsync(TimeSpan.FromSeconds(15));
+            }
+            catch (OperationCanceledException)
+            {
+                Process.Kill(entireProcessTree: true);
+                await Process.WaitForExitAsync();
+            }
+        }
+        Process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+}
