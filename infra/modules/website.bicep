@@ -59,4 +59,4 @@ var webEndpoint = account.properties.primaryEndpoints.web
 output name string = account.name
 output url string = webEndpoint
 @description('The page origin (scheme and host, no trailing slash), as a browser sends it in the Origin header.')
-output origin string = endsWith(webEndpoint, '/') ? substring(webEndpoint, 0, length(webEndpoint) - 1) : webEndpoint
+output origin string = 'https://${split(webEndpoint, '/')[2]}' // https://host/ -> https://host
