@@ -106,6 +106,8 @@ function receive(incoming, meter) {
   if (meter) {
     meter.recordMessages(added.map((m) => m.sentAt));
     announce(added.filter((m) => !session.isOwn(m.userId)));
+    // Someone who just spoke is online: show them now rather than at the next timed refresh.
+    if (added.some((m) => !isListedOnline(m.userId))) refreshMembers();
   }
   if (stickToBottom) view.scrollToBottom(ui.scroller);
   else ui['new-messages'].hidden = false;
@@ -177,6 +179,10 @@ async function refreshMembers() {
   } catch {
     // The connection indicator already tells the story; the list refreshes again shortly.
   }
+}
+
+function isListedOnline(userId) {
+  return ui['online-list'].querySelector(`[data-user-id="${CSS.escape(userId)}"]`) !== null;
 }
 
 function renderMeters() {

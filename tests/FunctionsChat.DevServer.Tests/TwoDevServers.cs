@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace FunctionsChat.DevServer.Tests;
 
 /// <summary>
@@ -14,11 +12,7 @@ public sealed class TwoDevServers : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var environment = new Dictionary<string, string>
-        {
-            ["Chat__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)),
-            ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
-        };
+        var environment = ChatEnvironment.OnSharedAzurite();
         A = await DevServerProcess.StartHealthyAsync(environment);
         B = await DevServerProcess.StartHealthyAsync(environment);
     }

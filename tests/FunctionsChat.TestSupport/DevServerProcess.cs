@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace FunctionsChat.DevServer.Tests;
+namespace FunctionsChat.TestSupport;
 
 /// <summary>
 /// DevServer as a child process (<c>dotnet DevServer.dll --urls ...</c>), its output captured. Disposing stops it
@@ -89,6 +89,7 @@ public sealed class DevServerProcess : IAsyncDisposable
         {
             if (Process.HasExited)
             {
+                Process.WaitForExit(); // drains the redirected output, so the message says why it stopped
                 throw new InvalidOperationException($"DevServer exited with {Process.ExitCode} before it was healthy:\n{Output}");
             }
             try

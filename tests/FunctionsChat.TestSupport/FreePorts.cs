@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace FunctionsChat.DevServer.Tests;
+namespace FunctionsChat.TestSupport;
 
-internal static class FreePorts
+public static class FreePorts
 {
     public static int One()
     {

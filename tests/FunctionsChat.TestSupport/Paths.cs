@@ -1,9 +1,9 @@
 using System.Reflection;
 
-namespace FunctionsChat.DevServer.Tests;
+namespace FunctionsChat.TestSupport;
 
 /// <summary>Build outputs of this configuration, as recorded by the project file.</summary>
-internal static class Paths
+public static class Paths
 {
     public static string RepoRoot { get; } = Metadata("RepoRoot");
 
