@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs the chat on this machine: DevServer on http://localhost:7071, starting Azurite if it is not running.
+# Extra arguments go to DevServer, e.g. --urls http://localhost:5000
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+command -v dotnet >/dev/null || { echo "The .NET 10 SDK is needed: https://dotnet.microsoft.com/download" >&2; exit 1; }
+command -v npm >/dev/null || { echo "Node.js 20+ with npm is needed for Azurite." >&2; exit 1; }
+ensure_node_modules
+ensure_local_settings
+cd "$repo_root"
+exec dotnet run --project DevServer -- "$@"
