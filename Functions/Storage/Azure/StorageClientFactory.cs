@@ -22,6 +22,11 @@ public static class StorageClientFactory
     {
         tableOptions ??= new TableClientOptions();
         queueOptions ??= new QueueClientOptions();
+        // Queue message text travels as Base64, so the request body is plain ASCII. Azurite (3.37) decodes a request body
+        // chunk by chunk and turns a UTF-8 character split across two chunks into U+FFFD, which corrupted larger payloads
+        // with Chinese text or emoji now and then (storage contract test PayloadsRoundTripExactly). Base64 is also what
+        // Functions queue triggers expect by default.
+        queueOptions.MessageEncoding = QueueMessageEncoding.Base64;
         var connectionString = configuration[SettingName];
         if (!string.IsNullOrWhiteSpace(connectionString))
         {

@@ -1,10 +1,14 @@
 using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
 using FunctionsChat.Storage;
 
 namespace FunctionsChat.Tests.Fakes;
 
-public sealed class InMemoryInboxes(TimeProvider clock, FakeOutage? outage = null) : IInboxes
+public sealed partial class InMemoryInboxes(TimeProvider clock, FakeOutage? outage = null) : IInboxes
 {
+    /// <summary>Storage Queues return at most 32 messages per receive and refuse to be asked for more.</summary>
+    public const int MaxMessagesPerReceive = 32;
+
     private readonly ConcurrentDictionary<string, Queue<(string Payload, DateTimeOffset Expires)>> queues = new(StringComparer.Ordinal);
 
     /// <summary>Dequeue attempts made so far, to show how often a long poll asked.</summary>
@@ -17,6 +21,11 @@ public sealed class InMemoryInboxes(TimeProvider clock, FakeOutage? outage = nul
     public Task CreateAsync(string queueName, CancellationToken cancellationToken)
     {
         Check(cancellationToken);
+        // Storage Queues refuse such names (400 InvalidResourceName); so does the fake, so tests catch a bad name.
+        if (!ValidQueueName().IsMatch(queueName))
+        {
+            throw new ArgumentException($"'{queueName}' is not a valid queue name: 3-63 lowercase letters, digits and single dashes.", nameof(queueName));
+        }
         queues.TryAdd(queueName, new Queue<(string, DateTimeOffset)>());
         return Task.CompletedTask;
     }
@@ -31,6 +40,8 @@ public sealed class InMemoryInboxes(TimeProvider clock, FakeOutage? outage = nul
     public Task<bool> DeliverAsync(string queueName, string payload, TimeSpan timeToLive, CancellationToken cancellationToken)
     {
         Check(cancellationToken);
+        // Storage Queues count the time-to-live in whole seconds and refuse zero (400).
+        ArgumentOutOfRangeException.ThrowIfLessThan(timeToLive, TimeSpan.FromSeconds(1));
         if (!queues.TryGetValue(queueName, out var queue))
         {
             return Task.FromResult(false);
@@ -45,6 +56,8 @@ public sealed class InMemoryInboxes(TimeProvider clock, FakeOutage? outage = nul
     public Task<IReadOnlyList<string>?> ReceiveAsync(string queueName, int maxMessages, CancellationToken cancellationToken)
     {
         Check(cancellationToken);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxMessages, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxMessages, MaxMessagesPerReceive);
         Interlocked.Increment(ref receiveCalls);
         if (!queues.TryGetValue(queueName, out var queue))
         {
@@ -63,6 +76,9 @@ public sealed class InMemoryInboxes(TimeProvider clock, FakeOutage? outage = nul
         }
         return Task.FromResult<IReadOnlyList<string>?>(taken);
     }
+
+    [GeneratedRegex("^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex ValidQueueName();
 
     private void Check(CancellationToken cancellationToken)
     {
