@@ -23,9 +23,34 @@ public sealed class ChatOptions
     [Range(1, 3_600)]
     public int LastSeenWriteIntervalSeconds { get; set; } = 15;
 
+    /// <summary>
+    /// Pause after a long poll's first empty dequeue attempt; pauses then double up to <see cref="PollBackoffCapMilliseconds"/>.
+    /// A wake-up (a send on this instance, or the room watcher) restarts the pauses at <see cref="PollWakePauseMilliseconds"/>.
+    /// </summary>
+    [Range(50, 30_000)]
+    public int PollFirstPauseMilliseconds { get; set; } = 2_000;
+
     /// <summary>Longest pause between two empty dequeue attempts of one long poll.</summary>
     [Range(50, 30_000)]
-    public int PollBackoffCapMilliseconds { get; set; } = 4_000;
+    public int PollBackoffCapMilliseconds { get; set; } = 15_000;
+
+    /// <summary>
+    /// First pause after a wake-up whose dequeue attempt came back empty (the room watcher can see a message in history
+    /// before its fan-out reached this member's queue).
+    /// </summary>
+    [Range(10, 5_000)]
+    public int PollWakePauseMilliseconds { get; set; } = 200;
+
+    /// <summary>
+    /// While a long poll of a room waits on this instance, the room's newest history row is read this often, and the
+    /// waiting polls are woken when a message from another instance appears. 0 turns the watcher off.
+    /// </summary>
+    [Range(0, 60_000)]
+    public int RoomWatchIntervalMilliseconds { get; set; } = 1_000;
+
+    /// <summary>How long this instance reuses a room's member list for fan-out (cleared by a join or leave here). 0: never.</summary>
+    [Range(0, 10_000)]
+    public int MembersCacheMilliseconds { get; set; } = 1_500;
 
     /// <summary>How many member queues one send writes to at once.</summary>
     [Range(1, 256)]

@@ -37,6 +37,8 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<MessageFanOut>();
         services.AddSingleton<InboxSignals>();
         services.AddSingleton<InboxWaiter>();
+        services.AddSingleton<RoomWatcher>();
+        services.AddSingleton<RoomMembersCache>();
         return services;
     }
 

@@ -9,7 +9,7 @@ namespace FunctionsChat.Auth;
 /// Finds the member a request acts as: the bearer token names it, the member store must still hold it, and it must
 /// not have gone silent past the timeout. Identity never comes from the request body or query.
 /// </summary>
-public sealed class MemberAccess(MemberTokens tokens, IMemberStore members, Presence presence)
+public sealed class MemberAccess(MemberTokens tokens, RoomMembersCache members, Presence presence)
 {
     public async Task<(Member? Member, ApiResult? Error)> AuthenticateAsync(HttpRequest request, string room, CancellationToken cancellationToken)
     {
@@ -28,7 +28,7 @@ public sealed class MemberAccess(MemberTokens tokens, IMemberStore members, Pres
         {
             return (null, Api.Forbidden("This token belongs to another room."));
         }
-        var member = await members.GetAsync(room, token.UserId, cancellationToken);
+        var member = await members.FindAsync(room, token.UserId, cancellationToken);
         if (member is null)
         {
             return (null, Api.Gone("This member has left the room or expired. Join again."));

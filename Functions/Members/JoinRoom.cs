@@ -11,7 +11,7 @@ public sealed record JoinRequest(string? Name);
 
 public sealed record JoinResponse(string UserId, string Name, string Room, string Token);
 
-public sealed class JoinRoom(IMemberStore members, IInboxes inboxes, MemberTokens tokens, NameGenerator names, TimeProvider clock)
+public sealed class JoinRoom(IMemberStore members, IInboxes inboxes, MemberTokens tokens, NameGenerator names, RoomMembersCache membersCache, TimeProvider clock)
 {
     [Function(nameof(JoinRoom))]
     public Task<IActionResult> Run(
@@ -40,6 +40,7 @@ public sealed class JoinRoom(IMemberStore members, IInboxes inboxes, MemberToken
         try
         {
             await members.AddAsync(member, cancellationToken);
+            membersCache.Invalidate(room);
         }
         catch
         {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using FunctionsChat.Storage;
 using FunctionsChat.Updates;
 using Microsoft.Extensions.Options;
@@ -5,9 +6,13 @@ using Microsoft.Extensions.Options;
 namespace FunctionsChat.Members;
 
 /// <summary>Who counts as online, marking members as seen, and removing those that went silent.</summary>
-public sealed class Presence(IMemberStore members, IInboxes inboxes, InboxSignals signals, TimeProvider clock, IOptions<ChatOptions> options)
+public sealed class Presence(IMemberStore members, IInboxes inboxes, InboxSignals signals, RoomMembersCache membersCache, TimeProvider clock, IOptions<ChatOptions> options)
 {
     private readonly ChatOptions settings = options.Value;
+
+    /// <summary>lastSeen as this instance last wrote it: the member record it is given may come from a cached list.</summary>
+    private readonly ConcurrentDictionary<(string Room, string UserId), DateTimeOffset> written = new();
+    private const int MaxRemembered = 10_000;
 
     public bool IsExpired(Member member) => clock.GetUtcNow() - member.LastSeen > settings.MemberTimeout;
 
@@ -15,9 +20,19 @@ public sealed class Presence(IMemberStore members, IInboxes inboxes, InboxSignal
     public async Task MarkSeenAsync(Member member, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        if (now - member.LastSeen >= settings.LastSeenWriteInterval)
+        var lastSeen = written.TryGetValue((member.Room, member.UserId), out var mine) && mine > member.LastSeen ? mine : member.LastSeen;
+        if (now - lastSeen >= settings.LastSeenWriteInterval)
         {
             await members.TouchAsync(member.Room, member.UserId, now, cancellationToken);
+            written[(member.Room, member.UserId)] = now;
+            if (written.Count > MaxRemembered)
+            {
+                // Members that expired or left on another instance are never removed here: drop the stale ones.
+                foreach (var stale in written.Where(w => now - w.Value > settings.MemberTimeout).ToList())
+                {
+                    written.TryRemove(stale);
+                }
+            }
         }
     }
 
@@ -26,6 +41,8 @@ public sealed class Presence(IMemberStore members, IInboxes inboxes, InboxSignal
     {
         await inboxes.DeleteAsync(member.QueueName, cancellationToken);
         await members.RemoveAsync(member.Room, member.UserId, cancellationToken);
+        membersCache.Invalidate(member.Room);
+        written.TryRemove((member.Room, member.UserId), out _);
         signals.Forget(member.QueueName);
     }
 }

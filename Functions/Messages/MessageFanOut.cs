@@ -7,38 +7,109 @@ using Microsoft.Extensions.Options;
 
 namespace FunctionsChat.Messages;
 
-/// <summary>Puts a stored message on the queue of every current member of its room, in parallel with a bound.</summary>
+/// <summary>
+/// Puts stored messages on the queue of every current member of their room, in parallel with a bound, with group
+/// commit per room: the first send starts a round at once; sends that arrive while a round is in flight wait and go
+/// out together in the next round, as one queue message per member. Puts per message fall as load rises, with no
+/// added delay at low load. Each caller's task completes when its own message has been fanned out.
+/// </summary>
 public sealed class MessageFanOut(
-    IMemberStore members,
+    RoomMembersCache members,
     IInboxes inboxes,
     InboxSignals signals,
+    RoomWatcher watcher,
     Presence presence,
     IHostApplicationLifetime lifetime,
     IOptions<ChatOptions> options,
     ILogger<MessageFanOut> logger)
 {
     private readonly ChatOptions settings = options.Value;
+    private readonly Lock gate = new();
 
-    public async Task DeliverAsync(ChatMessage message, CancellationToken cancellationToken)
+    /// <summary>Rooms with a round in flight, and the sends waiting for that room's next round.</summary>
+    private readonly Dictionary<string, List<Pending>> nextRound = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Completes when <paramref name="message"/> has been put on every member's queue. The message is already in
+    /// history, so the fan-out finishes even if the sender hangs up (<paramref name="cancellationToken"/> only stops
+    /// the wait); it stops only on shutdown.
+    /// </summary>
+    public Task DeliverAsync(ChatMessage message, CancellationToken cancellationToken)
     {
-        var recipients = (await members.ListAsync(message.Room, cancellationToken)).Where(m => !presence.IsExpired(m));
-        var payload = InboxPayload.Serialize([message]);
-        // The message is already in history: finish the fan-out even if the sender hangs up, stop only on shutdown.
+        var pending = new Pending(message);
+        lock (gate)
+        {
+            if (nextRound.TryGetValue(message.Room, out var waiting))
+            {
+                waiting.Add(pending);
+                return pending.Done.Task.WaitAsync(cancellationToken);
+            }
+            nextRound[message.Room] = [];
+        }
+        _ = RunRoundsAsync(message.Room, [pending]);
+        return pending.Done.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Runs rounds for a room until no send is waiting; the first runs synchronously up to its first await.</summary>
+    private async Task RunRoundsAsync(string room, List<Pending> batch)
+    {
+        while (batch.Count > 0)
+        {
+            try
+            {
+                await FanOutAsync(room, batch.Select(p => p.Message).OrderBy(m => m.Id, StringComparer.Ordinal).ToList());
+                batch.ForEach(p => p.Done.TrySetResult());
+            }
+            catch (Exception e)
+            {
+                batch.ForEach(p => p.Done.TrySetException(e));
+            }
+            lock (gate)
+            {
+                batch = nextRound[room];
+                if (batch.Count == 0)
+                {
+                    nextRound.Remove(room);
+                }
+                else
+                {
+                    nextRound[room] = [];
+                }
+            }
+        }
+    }
+
+    private async Task FanOutAsync(string room, IReadOnlyList<ChatMessage> messages)
+    {
+        watcher.FanningOutHere(room, messages[^1].Id);
+        var recipients = (await members.ListAsync(room, lifetime.ApplicationStopping)).Where(m => !presence.IsExpired(m));
+        var payloads = InboxPayload.Pack(messages);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.FanOutParallelism, CancellationToken = lifetime.ApplicationStopping };
         await Parallel.ForEachAsync(recipients, parallel, async (member, token) =>
         {
             try
             {
-                if (await inboxes.DeliverAsync(member.QueueName, payload, settings.InboxMessageTimeToLive, token))
+                foreach (var payload in payloads)
                 {
+                    if (!await inboxes.DeliverAsync(member.QueueName, payload, settings.InboxMessageTimeToLive, token))
+                    {
+                        return;
+                    }
                     signals.Signal(member.QueueName);
                 }
             }
             catch (StorageUnavailableException ex)
             {
                 // One member's queue failing must not fail the send; that member fills the gap from history.
-                logger.LogWarning(ex, "Could not deliver message {MessageId} to one member of room {Room}", message.Id, message.Room);
+                logger.LogWarning(ex, "Could not deliver {Count} message(s) up to {MessageId} to one member of room {Room}", messages.Count, messages[^1].Id, room);
             }
         });
+    }
+
+    private sealed class Pending(ChatMessage message)
+    {
+        public ChatMessage Message => message;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

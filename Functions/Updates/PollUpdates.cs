@@ -35,7 +35,7 @@ public sealed class PollUpdates(MemberAccess access, Presence presence, InboxWai
             return error;
         }
         await presence.MarkSeenAsync(member!, cancellationToken);
-        var messages = await waiter.WaitAsync(member!.QueueName, TimeSpan.FromSeconds(seconds), cancellationToken);
+        var messages = await waiter.WaitAsync(room, member!.QueueName, TimeSpan.FromSeconds(seconds), cancellationToken);
         return messages is null
             ? Api.Gone("This member's inbox is gone: it left or expired. Join again.")
             : Api.Ok(new MessagePage(messages));

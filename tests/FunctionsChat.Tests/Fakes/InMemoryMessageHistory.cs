@@ -7,6 +7,10 @@ public sealed class InMemoryMessageHistory(FakeOutage? outage = null) : IMessage
     private readonly Lock gate = new();
     private readonly Dictionary<string, SortedList<string, ChatMessage>> rooms = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Room, string Key), string> dedupe = new();
+    private int queryCalls;
+
+    /// <summary>History reads so far, to show how often the room watcher reads.</summary>
+    public int QueryCalls => Volatile.Read(ref queryCalls);
 
     public Task<AppendResult> AppendAsync(ChatMessage message, string? dedupeKey, CancellationToken cancellationToken)
     {
@@ -31,6 +35,7 @@ public sealed class InMemoryMessageHistory(FakeOutage? outage = null) : IMessage
     public Task<IReadOnlyList<ChatMessage>> QueryAsync(string room, HistoryQuery query, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        Interlocked.Increment(ref queryCalls);
         outage?.ThrowIfDown();
         lock (gate)
         {
