@@ -21,6 +21,7 @@ try
     builder.Services.AddChat(builder.Configuration);
     var timers = TimerFunctions.Discover(functions, builder.Configuration);
     builder.Services.AddHostedService(services => ActivatorUtilities.CreateInstance<TimerFunctions>(services, timers));
+    builder.AddDevSecurity(settingsFile);
 
     var app = builder.Build();
     var log = app.Logger;
@@ -39,6 +40,8 @@ try
 
     // 4. Every HTTP function at api/{route}, then the page at /.
     app.MapFunctions(functions);
+    app.MapDevDiagnostics();
+    app.UseDevSecurity();
     app.UseDefaultFiles();
     app.UseStaticFiles(new StaticFileOptions
     {

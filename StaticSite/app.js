@@ -94,7 +94,9 @@ function receive(incoming, meter) {
   if (added.length === 0) return;
   const stickToBottom = view.isAtBottom(ui.scroller);
   messages = list;
-  for (const message of added) {
+  // Newest first: each message goes before the one that follows it in `list`, which must already be on the page. In
+  // id order, two older messages arriving together after a newer one (a gap fill) would put the first at the end.
+  for (const message of [...added].reverse()) {
     const own = session.isOwn(message.userId);
     if (own) {
       const entry = outbox.claimDelivered(message);
@@ -104,8 +106,11 @@ function receive(incoming, meter) {
   }
   ui.empty.hidden = true;
   if (meter) {
-    meter.recordMessages(added.map((m) => m.sentAt));
-    announce(added.filter((m) => !session.isOwn(m.userId)));
+    // Only others' messages: one's own usually comes back from its POST first (not counted), but the long poll can win
+    // that race, and the meter must not depend on which did.
+    const fromOthers = added.filter((m) => !session.isOwn(m.userId));
+    meter.recordMessages(fromOthers.map((m) => m.sentAt));
+    announce(fromOthers);
     // Someone who just spoke is online: show them now rather than at the next timed refresh.
     if (added.some((m) => !isListedOnline(m.userId))) refreshMembers();
   }

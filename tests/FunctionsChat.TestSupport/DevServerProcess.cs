@@ -37,10 +37,13 @@ public sealed class DevServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts DevServer in <paramref name="workingDirectory"/> (default: the repo root) without waiting for it.</summary>
-    public static DevServerProcess Start(IReadOnlyDictionary<string, string> environment, string? workingDirectory = null)
+    /// <summary>
+    /// Starts DevServer in <paramref name="workingDirectory"/> (default: the repo root) without waiting for it, on
+    /// <paramref name="port"/> (default: a free one; give the old one to restart a server where its clients expect it).
+    /// </summary>
+    public static DevServerProcess Start(IReadOnlyDictionary<string, string> environment, string? workingDirectory = null, int? port = null)
     {
-        var port = FreePorts.One();
+        port ??= FreePorts.One();
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory ?? Paths.RepoRoot,
@@ -66,9 +69,9 @@ public sealed class DevServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts DevServer and polls /api/health until it answers 200.</summary>
-    public static async Task<DevServerProcess> StartHealthyAsync(IReadOnlyDictionary<string, string> environment)
+    public static async Task<DevServerProcess> StartHealthyAsync(IReadOnlyDictionary<string, string> environment, int? port = null)
     {
-        var server = Start(environment);
+        var server = Start(environment, port: port);
         try
         {
             await server.WaitUntilHealthyAsync();
@@ -125,6 +128,19 @@ public sealed class DevServerProcess : IAsyncDisposable
         {
             throw new InvalidOperationException($"kill({Process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
         }
+    }
+
+    /// <summary>
+    /// SIGKILL, as a crash or an out-of-memory kill would: no shutdown, open connections reset, in-flight requests lost.
+    /// Only DevServer itself; an Azurite it started would be orphaned, so use this with an Azurite it did not start.
+    /// </summary>
+    public async Task KillAsync()
+    {
+        if (!Process.HasExited)
+        {
+            Process.Kill(entireProcessTree: false);
+        }
+        await WaitForExitAsync(TimeSpan.FromSeconds(30));
     }
 
     public async ValueTask DisposeAsync()

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
-namespace FunctionsChat.BrowserTests.Support;
+namespace FunctionsChat.TestSupport;
 
 /// <summary>
 /// One person: a browser context of their own (own localStorage, own member) with the chat page open in a room.
@@ -65,9 +65,11 @@ public sealed class Person
     /// <summary>
     /// Opens the page in a new context. <paramref name="name"/> is put in localStorage where the page keeps a chosen
     /// name, as if the person had picked it earlier; without one the server gives a random (Chinese) name.
+    /// <paramref name="prepare"/> runs on the new context before the page loads (say, to route its requests).
     /// </summary>
     public static async Task<Person> OpenAsync(
-        IBrowser browser, Uri baseAddress, string room, string? name = null, string locale = "en-US", int width = 1280, int height = 800)
+        IBrowser browser, Uri baseAddress, string room, string? name = null, string locale = "en-US", int width = 1280, int height = 800,
+        Func<IBrowserContext, Task>? prepare = null)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -86,6 +88,10 @@ public sealed class Person
                 if (location.protocol.startsWith('http') && !localStorage.getItem('functionsChat.name'))
                   localStorage.setItem('functionsChat.name', {{JsonSerializer.Serialize(name)}});
                 """);
+        }
+        if (prepare is not null)
+        {
+            await prepare(context);
         }
         var page = await context.NewPageAsync();
         var person = new Person(context, page, room);
@@ -114,8 +120,8 @@ public sealed class Person
     /// <summary>The membership the page keeps in localStorage for this room: userId, name and token.</summary>
     public async Task<StoredMember> StoredMemberAsync()
     {
-        var json = await Page.EvaluateAsync<string?>("room => localStorage.getItem('functionsChat.session.' + room)", Room);
-        Assert.False(json is null, "The page keeps no membership in localStorage.");
+        var json = await Page.EvaluateAsync<string?>("room => localStorage.getItem('functionsChat.session.' + room)", Room)
+            ?? throw new InvalidOperationException("The page keeps no membership in localStorage.");
         using var document = JsonDocument.Parse(json);
         var root = document.RootElement;
         return new StoredMember(root.GetProperty("userId").GetString()!, root.GetProperty("name").GetString()!, root.GetProperty("token").GetString()!);

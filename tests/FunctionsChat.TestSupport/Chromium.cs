@@ -1,4 +1,4 @@
-namespace FunctionsChat.BrowserTests.Support;
+namespace FunctionsChat.TestSupport;
 
 /// <summary>
 /// Debian's Chromium, driven by Playwright through <c>ExecutablePath</c>: Playwright's own browser downloads cannot be
