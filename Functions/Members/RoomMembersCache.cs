@@ -5,10 +5,10 @@ using Microsoft.Extensions.Options;
 namespace FunctionsChat.Members;
 
 /// <summary>
-/// A room's member list as fan-out sees it, reused on this instance for <see cref="ChatOptions.MembersCacheMilliseconds"/>
-/// and cleared by a join or leave on this instance. A member that joined on another instance can miss up to that long of
-/// live messages; the page fills them from history after it joins. A member that left on another instance can still
-/// pass authentication here for that long; its inbox is gone, so its poll gets 410 anyway.
+/// A room's member list for authentication, reused on this instance for <see cref="ChatOptions.MembersCacheMilliseconds"/>
+/// and cleared by a join or leave on this instance. Fan-out does not use it (a member that joined on another instance
+/// would miss live messages). A member that left on another instance can still pass authentication here for that long;
+/// its inbox is gone, so its poll gets 410 anyway.
 /// </summary>
 public sealed class RoomMembersCache(IMemberStore members, TimeProvider clock, IOptions<ChatOptions> options)
 {

@@ -14,7 +14,7 @@ namespace FunctionsChat.Messages;
 /// added delay at low load. Each caller's task completes when its own message has been fanned out.
 /// </summary>
 public sealed class MessageFanOut(
-    RoomMembersCache members,
+    IMemberStore members,
     IInboxes inboxes,
     InboxSignals signals,
     RoomWatcher watcher,
@@ -82,6 +82,8 @@ public sealed class MessageFanOut(
     private async Task FanOutAsync(string room, IReadOnlyList<ChatMessage> messages)
     {
         watcher.FanningOutHere(room, messages[^1].Id);
+        // Always a fresh list (one read per round, not per message): a member that just joined on another instance
+        // must get what is sent from here at once; a cached list would skip it for the cache's lifetime.
         var recipients = (await members.ListAsync(room, lifetime.ApplicationStopping)).Where(m => !presence.IsExpired(m));
         var payloads = InboxPayload.Pack(messages);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.FanOutParallelism, CancellationToken = lifetime.ApplicationStopping };
