@@ -24,10 +24,6 @@ public sealed class TwoInstancesExpiryTests(Browser browser, ITestOutputHelper o
         var environment = ChatEnvironment.OnSharedAzurite();
         environment["Chat__MemberTimeoutSeconds"] = $"{MemberTimeoutSeconds}";
         environment["Chat__LastSeenWriteIntervalSeconds"] = "1";
-        // Off here, on purpose: with the member-list cache (1.5 s by default) a member who joins on A misses, for good,
-        // a message sent on B within that time after its catch-up read (docs/reliability.md, "findings"; reported).
-        // This test is about instances, expiry and 410; it must not fail on that known gap until it is fixed.
-        environment["Chat__MembersCacheMilliseconds"] = "0";
         await using var a = await DevServerProcess.StartHealthyAsync(environment);
         await using var b = await DevServerProcess.StartHealthyAsync(environment);
         var room = Rooms.New("expiry");
