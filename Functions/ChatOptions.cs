@@ -66,6 +66,26 @@ public sealed class ChatOptions
 
     public TimeSpan LastSeenWriteInterval => TimeSpan.FromSeconds(LastSeenWriteIntervalSeconds);
 
+    /// <summary>Time a client may take between one poll's answer and its next request without being expired.</summary>
+    public static readonly TimeSpan ReconnectAllowance = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest any long poll may wait (the API's maximum).</summary>
+    public static readonly TimeSpan LongestPollTimeout = TimeSpan.FromSeconds(Updates.PollUpdates.MaxTimeoutSeconds);
+
+    /// <summary>
+    /// How long one long poll waits at most. A polling member's lastSeen can be one write interval old when its poll
+    /// starts, so a poll must end (and the next one mark the member seen) early enough that a live member never reaches
+    /// the member timeout: 30 s with the defaults, less with a short member timeout.
+    /// </summary>
+    public TimeSpan LongestPoll
+    {
+        get
+        {
+            var fits = MemberTimeout - LastSeenWriteInterval - ReconnectAllowance;
+            return fits < LongestPollTimeout ? fits : LongestPollTimeout;
+        }
+    }
+
     /// <summary>Queue messages outlive the member timeout, so a member that is still online never misses one.</summary>
     public TimeSpan InboxMessageTimeToLive => TimeSpan.FromSeconds(MemberTimeoutSeconds * 2 + 60);
 }

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace FunctionsChat;
 
-/// <summary>Checks what data annotations cannot: the signing key and the name locale.</summary>
+/// <summary>Checks what data annotations cannot: the signing key, timeouts that fit together, and the name locale.</summary>
 internal sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
 {
     public const int MinSigningKeyLength = 32;
@@ -18,6 +18,12 @@ internal sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
         else if (options.SigningKey.Length < MinSigningKeyLength)
         {
             failures.Add($"Chat:SigningKey is too short: use at least {MinSigningKeyLength} characters.");
+        }
+        if (options.LongestPoll < TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"Chat:MemberTimeoutSeconds ({options.MemberTimeoutSeconds}) is too short for Chat:LastSeenWriteIntervalSeconds " +
+                $"({options.LastSeenWriteIntervalSeconds}): a member that keeps polling could expire. Use a member timeout of at least " +
+                $"{options.LastSeenWriteIntervalSeconds + (int)ChatOptions.ReconnectAllowance.TotalSeconds + 1} s or write lastSeen more often.");
         }
         if (!Bogus.Database.LocaleResourceExists(options.NameLocale))
         {

@@ -6,12 +6,14 @@ using FunctionsChat.Messages;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
 
 namespace FunctionsChat.Updates;
 
-public sealed class PollUpdates(MemberAccess access, Presence presence, InboxWaiter waiter)
+public sealed class PollUpdates(MemberAccess access, Presence presence, InboxWaiter waiter, IOptions<ChatOptions> options)
 {
     public const int MaxTimeoutSeconds = 30;
+    private readonly TimeSpan longestPoll = options.Value.LongestPoll;
 
     [Function(nameof(PollUpdates))]
     public Task<IActionResult> Run(
@@ -35,7 +37,9 @@ public sealed class PollUpdates(MemberAccess access, Presence presence, InboxWai
             return error;
         }
         await presence.MarkSeenAsync(member!, cancellationToken);
-        var messages = await waiter.WaitAsync(room, member!.QueueName, TimeSpan.FromSeconds(seconds), cancellationToken);
+        // A short member timeout shortens every poll (see ChatOptions.LongestPoll), so a live member never expires.
+        var wait = TimeSpan.FromSeconds(seconds) < longestPoll ? TimeSpan.FromSeconds(seconds) : longestPoll;
+        var messages = await waiter.WaitAsync(room, member!.QueueName, wait, cancellationToken);
         return messages is null
             ? Api.Gone("This member's inbox is gone: it left or expired. Join again.")
             : Api.Ok(new MessagePage(messages));

@@ -47,6 +47,32 @@ public sealed class LongPollTests
     }
 
     [Fact]
+    public async Task AShortMemberTimeoutShortensEveryPollSoAMemberThatKeepsPollingNeverExpires()
+    {
+        // 20 s timeout, lastSeen written every 5 s, 5 s to reconnect: each poll may wait 10 s at most.
+        var quick = new ChatTestApp(new Dictionary<string, string?>
+        {
+            ["Chat:MemberTimeoutSeconds"] = "20",
+            ["Chat:LastSeenWriteIntervalSeconds"] = "5",
+        });
+        var alice = await quick.JoinAsMemberAsync("lobby");
+        var start = quick.Clock.GetUtcNow();
+
+        for (var poll = 0; poll < 12; poll++)
+        {
+            var pollStart = quick.Clock.GetUtcNow();
+            var response = await quick.AdvanceUntilDoneAsync(quick.PollAsync("lobby", alice.Token, "timeout=30"), TimeSpan.FromMilliseconds(250));
+
+            Assert.Equal(200, response.Status);
+            Assert.InRange(quick.Clock.GetUtcNow() - pollStart, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(11));
+            quick.Clock.Advance(TimeSpan.FromSeconds(4)); // the client is slow to ask again, within the allowance
+        }
+
+        Assert.True(quick.Clock.GetUtcNow() - start > TimeSpan.FromSeconds(150));
+        Assert.Equal(201, (await quick.SendTextAsync(alice, "still here")).Status);
+    }
+
+    [Fact]
     public async Task ASendOnTheSameInstanceWakesAWaitingPollWithoutWaitingOutTheBackOff()
     {
         var alice = await app.JoinAsMemberAsync("lobby");

@@ -37,6 +37,30 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public void AMemberTimeoutThatAPollingMemberCouldOutlastIsRefused()
+    {
+        // lastSeen every 15 s (default) + 5 s to reconnect leave no time to poll within a 20 s timeout.
+        var error = Assert.Throws<OptionsValidationException>(() => Resolve(new Dictionary<string, string?> { ["Chat:MemberTimeoutSeconds"] = "20" }));
+
+        Assert.Contains("at least 21 s", error.Message);
+    }
+
+    [Theory]
+    [InlineData("21", "15", 1)]
+    [InlineData("10", "1", 4)]
+    [InlineData("120", "15", 30)]
+    public void TheLongestPollFitsInsideTheMemberTimeout(string memberTimeout, string lastSeenInterval, int longestPollSeconds)
+    {
+        var options = Resolve(new Dictionary<string, string?>
+        {
+            ["Chat:MemberTimeoutSeconds"] = memberTimeout,
+            ["Chat:LastSeenWriteIntervalSeconds"] = lastSeenInterval,
+        });
+
+        Assert.Equal(TimeSpan.FromSeconds(longestPollSeconds), options.LongestPoll);
+    }
+
+    [Fact]
     public void DefaultsMatchTheDocumentedSettings()
     {
         var options = Resolve(new Dictionary<string, string?>());

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# One bench run on its own stack: a fresh Azurite (on disk, in a new temporary folder), one Release DevServer (two with --two-instances), the
+# bench with the given options, then everything stopped. A long-lived development Azurite keeps every test's rows and
+# slows down as it grows, so figures taken on it depend on its history; these do not.
+# Usage: bash bench/run.sh [--two-instances] [--sample-csv FILE] -- <bench options, e.g. --members 50 --rate 5>
+# While the bench runs, DevServer's memory, open connections and storage operations are sampled every 10 s
+# (to --sample-csv FILE if given), with the time Azurite takes to answer one (unauthenticated) queue request: the
+# length of its backlog. Ports: DevServer 7190 (and 7191), Azurite 20100-20102; override with
+# BENCH_PORT / BENCH_AZURITE_PORT.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+two=false samples=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --two-instances) two=true; shift ;;
+    --sample-csv) samples=$2; shift 2 ;;
+    --) shift; break ;;
+    *) echo "unknown option $1 (bench options go after --)" >&2; exit 2 ;;
+  esac
+done
+port=${BENCH_PORT:-7190}
+azurite_port=${BENCH_AZURITE_PORT:-20100}
+mkdir -p bench/results
+[ -x node_modules/.bin/azurite ] || npm ci --no-audit --no-fund >/dev/null
+
+dotnet build -c Release -v quiet -nologo DevServer/DevServer.csproj >/dev/null
+dotnet build -c Release -v quiet -nologo bench/FunctionsChat.Bench/FunctionsChat.Bench.csproj >/dev/null
+
+pids=()
+# On disk, not --inMemoryPersistence: the in-memory store keeps one extent per queue message and its garbage
+# collector removes them one by one, re-sorting an index each time; at a few hundred puts/s that stalls Azurite
+# for minutes (docs/performance.md, "Azurite's own limits"). The disk store appends messages to shared files.
+azurite_data=$(mktemp -d)
+stop_all() { kill "${pids[@]}" 2>/dev/null; wait "${pids[@]}" 2>/dev/null || true; rm -rf "$azurite_data"; }
+trap stop_all EXIT
+
+# BENCH_AZURITE_NODE_ARGS passes options to Azurite's node, e.g. "--cpu-prof --cpu-prof-dir=bench/results/profile".
+node ${BENCH_AZURITE_NODE_ARGS:-} node_modules/azurite/dist/src/azurite.js --silent --skipApiVersionCheck --loose --disableTelemetry --location "$azurite_data" \
+  --blobPort "$azurite_port" --queuePort $((azurite_port + 1)) --tablePort $((azurite_port + 2)) >/dev/null 2>&1 &
+pids+=($!)
+# The well-known development account of Azurite; public, documented by Microsoft, not a secret.
+account_key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+export AzureWebJobsStorage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$account_key;QueueEndpoint=http://127.0.0.1:$((azurite_port + 1))/devstoreaccount1;TableEndpoint=http://127.0.0.1:$((azurite_port + 2))/devstoreaccount1"
+export Chat__SigningKey="bench-signing-key-not-a-secret-0123456789abcdef"
+export ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning
+
+start_devserver() {
+  dotnet DevServer/bin/Release/net10.0/DevServer.dll --urls "http://127.0.0.1:$1" >"bench/results/devserver-$1.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 150); do curl -fs "http://127.0.0.1:$1/api/health" >/dev/null && return 0; sleep 0.2; done
+  echo "DevServer on port $1 did not answer /api/health; see bench/results/devserver-$1.log" >&2
+  exit 1
+}
+start_devserver "$port"
+second=()
+if $two; then
+  start_devserver $((port + 1))
+  second=(--second-url "http://127.0.0.1:$((port + 1))")
+fi
+
+echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+dotnet bench/FunctionsChat.Bench/bin/Release/net10.0/FunctionsChat.Bench.dll --url "http://127.0.0.1:$port" "${second[@]}" "$@" &
+bench=$!
+
+if [ -n "$samples" ]; then
+  echo "seconds,working_set_mb,managed_heap_mb,open_connections,storage_operations,azurite_answer_ms" >"$samples"
+  start=$(date +%s)
+  while kill -0 "$bench" 2>/dev/null; do
+    metrics=$(curl -fs "http://127.0.0.1:$port/_dev/metrics" || echo '{}')
+    connections=$(ss -Htn state established "( sport = :$port )" | wc -l)
+    answer=$(curl -s -o /dev/null -m 60 -w '%{time_total}' "http://127.0.0.1:$((azurite_port + 1))/devstoreaccount1?comp=list" || echo 60)
+    node -e '
+      const m = JSON.parse(process.argv[1]); const p = m.process || {}; const s = m.storageOperations || {};
+      const mb = b => (b / 1048576).toFixed(1);
+      console.log([process.argv[2], mb(p.workingSetBytes || 0), mb(p.managedHeapBytes || 0), process.argv[3], s.total || 0,
+        Math.round(process.argv[4] * 1000)].join(","));
+    ' "$metrics" "$(( $(date +%s) - start ))" "$connections" "$answer" >>"$samples"
+    sleep 10
+  done
+fi
+status=0
+wait "$bench" || status=$?
+if [ -n "$samples" ]; then
+  echo
+  echo "Samples ($samples):"
+  column -s, -t "$samples"
+fi
+exit $status
