@@ -35,7 +35,7 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<MessageIds>();
         services.AddSingleton<SendRateLimiter>();
         services.AddSingleton<MessageFanOut>();
-        services.AddSingleton<InboxSignals>();
+        services.AddSingleton<WaitingPolls>();
         services.AddSingleton<InboxWaiter>();
         services.AddSingleton<RoomWatcher>();
         services.AddSingleton<RoomMembersCache>();

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace FunctionsChat.Members;
 
 /// <summary>Who counts as online, marking members as seen, and removing those that went silent.</summary>
-public sealed class Presence(IMemberStore members, IInboxes inboxes, InboxSignals signals, RoomMembersCache membersCache, TimeProvider clock, IOptions<ChatOptions> options)
+public sealed class Presence(IMemberStore members, IInboxes inboxes, WaitingPolls polls, RoomMembersCache membersCache, TimeProvider clock, IOptions<ChatOptions> options)
 {
     private readonly ChatOptions settings = options.Value;
 
@@ -43,6 +43,6 @@ public sealed class Presence(IMemberStore members, IInboxes inboxes, InboxSignal
         await members.RemoveAsync(member.Room, member.UserId, cancellationToken);
         membersCache.Invalidate(member.Room);
         written.TryRemove((member.Room, member.UserId), out _);
-        signals.Forget(member.QueueName);
+        polls.Forget(member.QueueName);
     }
 }

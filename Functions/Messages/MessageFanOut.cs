@@ -11,12 +11,13 @@ namespace FunctionsChat.Messages;
 /// Puts stored messages on the queue of every current member of their room, in parallel with a bound, with group
 /// commit per room: the first send starts a round at once; sends that arrive while a round is in flight wait and go
 /// out together in the next round, as one queue message per member. Puts per message fall as load rises, with no
-/// added delay at low load. Each caller's task completes when its own message has been fanned out.
+/// added delay at low load. A member whose long poll waits on this instance gets the messages handed to that poll;
+/// only the others' queues are written. Each caller's task completes when its own message has been fanned out.
 /// </summary>
 public sealed class MessageFanOut(
     IMemberStore members,
     IInboxes inboxes,
-    InboxSignals signals,
+    WaitingPolls polls,
     RoomWatcher watcher,
     Presence presence,
     IHostApplicationLifetime lifetime,
@@ -89,6 +90,11 @@ public sealed class MessageFanOut(
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.FanOutParallelism, CancellationToken = lifetime.ApplicationStopping };
         await Parallel.ForEachAsync(recipients, parallel, async (member, token) =>
         {
+            // A poll of this member waiting here takes the messages as they are: no queue round trip at all.
+            if (polls.TryHand(member.QueueName, messages))
+            {
+                return;
+            }
             try
             {
                 foreach (var payload in payloads)
@@ -97,8 +103,8 @@ public sealed class MessageFanOut(
                     {
                         return;
                     }
-                    signals.Signal(member.QueueName);
                 }
+                polls.Put(member.QueueName);
             }
             catch (StorageUnavailableException ex)
             {

@@ -9,12 +9,12 @@ namespace FunctionsChat.Updates;
 /// Cross-instance wake-up. While at least one long poll of a room waits on this instance, one loop per room reads the
 /// room's newest history row (a one-row range read) every <see cref="ChatOptions.RoomWatchIntervalMilliseconds"/>, and
 /// when a newer message appears that was not fanned out by this instance, wakes every poll of that room waiting here.
-/// Only a shortcut, like <see cref="InboxSignals"/>: a poll that is not woken still finds its messages on its next
+/// Only a shortcut, like <see cref="WaitingPolls"/>: a poll that is not woken still finds its messages on its next
 /// dequeue attempt, so correctness never depends on it.
 /// </summary>
 public sealed class RoomWatcher(
     IMessageHistory history,
-    InboxSignals signals,
+    WaitingPolls polls,
     TimeProvider clock,
     IHostApplicationLifetime lifetime,
     IOptions<ChatOptions> options,
@@ -50,6 +50,19 @@ public sealed class RoomWatcher(
             _ = WatchRoomAsync(room, started);
         }
         return registration;
+    }
+
+    /// <summary>
+    /// Changes whenever this watcher sees a message from another instance in <paramref name="room"/> (and when the room's
+    /// watch starts afresh); null while nobody waits in the room here or the watcher is off. A queue found empty at one
+    /// epoch can only have received another instance's message if the epoch changed since (<see cref="WaitingPolls.KnownEmpty"/>).
+    /// </summary>
+    public object? Epoch(string room)
+    {
+        lock (gate)
+        {
+            return rooms.TryGetValue(room, out var state) ? state.Epoch : null;
+        }
     }
 
     /// <summary>A send on this instance is about to fan out <paramref name="messageId"/>: its own signals wake the polls here.</summary>
@@ -105,6 +118,7 @@ public sealed class RoomWatcher(
                 if (!first && newest is not null && Later(newest, state.Newest) && Later(newest, state.FannedOutHere))
                 {
                     wake = [.. state.Waiting.Keys];
+                    state.Epoch = new object();
                 }
                 if (newest is not null && Later(newest, state.Newest))
                 {
@@ -112,7 +126,7 @@ public sealed class RoomWatcher(
                 }
             }
             first = false;
-            wake?.ForEach(signals.Signal);
+            wake?.ForEach(polls.Wake);
         }
     }
 
@@ -143,6 +157,9 @@ public sealed class RoomWatcher(
         public string? Newest { get; set; }
 
         public string? FannedOutHere { get; set; }
+
+        /// <summary>Replaced whenever a message from another instance is seen; see <see cref="RoomWatcher.Epoch"/>.</summary>
+        public object Epoch { get; set; } = new();
     }
 
     private sealed class Registration(RoomWatcher watcher, RoomState state, string queueName) : IDisposable

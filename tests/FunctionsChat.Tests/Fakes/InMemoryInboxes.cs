@@ -16,6 +16,11 @@ public sealed partial class InMemoryInboxes(TimeProvider clock, FakeOutage? outa
 
     private int receiveCalls;
 
+    /// <summary>Payloads put so far, to show which deliveries went through a queue.</summary>
+    public int DeliverCalls => deliverCalls;
+
+    private int deliverCalls;
+
     public IReadOnlyCollection<string> QueueNames => queues.Keys.ToList();
 
     public Task CreateAsync(string queueName, CancellationToken cancellationToken)
@@ -42,6 +47,7 @@ public sealed partial class InMemoryInboxes(TimeProvider clock, FakeOutage? outa
         Check(cancellationToken);
         // Storage Queues count the time-to-live in whole seconds and refuse zero (400).
         ArgumentOutOfRangeException.ThrowIfLessThan(timeToLive, TimeSpan.FromSeconds(1));
+        Interlocked.Increment(ref deliverCalls);
         if (!queues.TryGetValue(queueName, out var queue))
         {
             return Task.FromResult(false);

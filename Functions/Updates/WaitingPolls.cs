@@ -1,0 +1,212 @@
+using System.Collections.Concurrent;
+using FunctionsChat.Storage;
+
+namespace FunctionsChat.Updates;
+
+/// <summary>
+/// The long polls waiting on this instance, by member queue. A fan-out on this instance hands messages straight to a
+/// waiting poll of the recipient instead of putting them on its queue (no put, receive or delete); the queue is the
+/// path for everything else: members between two polls, polls on other instances. <see cref="Wake"/> makes a waiting
+/// poll look at its queue (the room watcher saw another instance's message; the member left).
+/// </summary>
+/// <remarks>
+/// Also remembers which queues this instance last found empty, so a member's next poll can skip its first receive
+/// when nothing can have arrived since (see <see cref="KnownEmpty"/>). Only ever a shortcut: every poll still
+/// receives from its queue after its first pause.
+/// </remarks>
+public sealed class WaitingPolls
+{
+    /// <summary>Bounds the memory of empty queues; past it the map is dropped and polls simply receive first.</summary>
+    internal const int MaxKnownEmptyQueues = 100_000;
+
+    private readonly ConcurrentDictionary<string, PollList> waiting = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, object> knownEmpty = new(StringComparer.Ordinal);
+
+    /// <summary>Registers a poll of <paramref name="queueName"/>; dispose it (after <see cref="WaitingPoll.Close"/>) when the poll ends.</summary>
+    public WaitingPoll Register(string queueName)
+    {
+        var poll = new WaitingPoll(this, queueName);
+        while (true)
+        {
+            var list = waiting.GetOrAdd(queueName, _ => new PollList());
+            lock (list)
+            {
+                // A list emptied and dropped by the last poll's Unregister meanwhile: take a fresh one.
+                if (!list.Detached)
+                {
+                    list.Add(poll);
+                    return poll;
+                }
+            }
+        }
+    }
+
+    /// <summary>True when a poll of <paramref name="queueName"/> waiting here took <paramref name="messages"/>.</summary>
+    public bool TryHand(string queueName, IReadOnlyList<ChatMessage> messages)
+    {
+        if (!waiting.TryGetValue(queueName, out var list))
+        {
+            return false;
+        }
+        lock (list)
+        {
+            return list.Any(poll => poll.TryTake(messages));
+        }
+    }
+
+    /// <summary>Wakes the polls of <paramref name="queueName"/> waiting here, to look at the queue.</summary>
+    public void Wake(string queueName)
+    {
+        knownEmpty.TryRemove(queueName, out _);
+        if (waiting.TryGetValue(queueName, out var list))
+        {
+            lock (list)
+            {
+                list.ForEach(poll => poll.Wake());
+            }
+        }
+    }
+
+    /// <summary>
+    /// This instance put something on <paramref name="queueName"/> (its member was not waiting here): no longer known
+    /// empty, and a poll that registered meanwhile looks at once.
+    /// </summary>
+    public void Put(string queueName) => Wake(queueName);
+
+    /// <summary>A receive returned messages: there may be more, so the next poll looks first.</summary>
+    public void FoundMessages(string queueName) => knownEmpty.TryRemove(queueName, out _);
+
+    /// <summary>A receive found the queue empty while the room's watch was at <paramref name="roomEpoch"/>.</summary>
+    public void FoundEmpty(string queueName, object? roomEpoch)
+    {
+        if (roomEpoch is null)
+        {
+            return;
+        }
+        if (knownEmpty.Count >= MaxKnownEmptyQueues)
+        {
+            knownEmpty.Clear();
+        }
+        knownEmpty[queueName] = roomEpoch;
+    }
+
+    /// <summary>
+    /// True when this instance found the queue empty, put nothing on it since, and the room watcher has seen no
+    /// message from another instance since (the same <paramref name="roomEpoch"/>).
+    /// </summary>
+    public bool KnownEmpty(string queueName, object? roomEpoch) =>
+        roomEpoch is not null && knownEmpty.TryGetValue(queueName, out var epoch) && ReferenceEquals(epoch, roomEpoch);
+
+    /// <summary>Forgets a member that left: wakes its polls (they find the queue gone) and drops what is known of it.</summary>
+    public void Forget(string queueName) => Wake(queueName);
+
+    private void Unregister(WaitingPoll poll)
+    {
+        if (waiting.TryGetValue(poll.QueueName, out var list))
+        {
+            lock (list)
+            {
+                list.Remove(poll);
+                if (list.Count == 0)
+                {
+                    list.Detached = true;
+                    waiting.TryRemove(new KeyValuePair<string, PollList>(poll.QueueName, list));
+                }
+            }
+        }
+    }
+
+    private sealed class PollList : List<WaitingPoll>
+    {
+        public bool Detached { get; set; }
+    }
+
+    /// <summary>One waiting poll: collects handed messages until it is closed.</summary>
+    public sealed class WaitingPoll(WaitingPolls owner, string queueName) : IDisposable
+    {
+        private readonly Lock gate = new();
+        private readonly List<ChatMessage> handed = [];
+        private TaskCompletionSource woken = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private bool closed;
+
+        public string QueueName => queueName;
+
+        /// <summary>Completes when messages are handed over or the poll is woken; see <see cref="Rearm"/>.</summary>
+        public Task Woken
+        {
+            get
+            {
+                lock (gate)
+                {
+                    return woken.Task;
+                }
+            }
+        }
+
+        public bool HasMessages
+        {
+            get
+            {
+                lock (gate)
+                {
+                    return handed.Count > 0;
+                }
+            }
+        }
+
+        /// <summary>After a wake that brought no messages: the next <see cref="Woken"/> waits for a new one.</summary>
+        public void Rearm()
+        {
+            lock (gate)
+            {
+                if (woken.Task.IsCompleted && handed.Count == 0)
+                {
+                    woken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+            }
+        }
+
+        /// <summary>Stops taking messages and returns those handed over; the caller must answer with them or requeue them.</summary>
+        public IReadOnlyList<ChatMessage> Close()
+        {
+            lock (gate)
+            {
+                closed = true;
+                var taken = handed.ToList();
+                handed.Clear();
+                return taken;
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (gate)
+            {
+                closed = true;
+            }
+            owner.Unregister(this);
+        }
+
+        internal bool TryTake(IReadOnlyList<ChatMessage> messages)
+        {
+            lock (gate)
+            {
+                if (closed)
+                {
+                    return false;
+                }
+                handed.AddRange(messages);
+                woken.TrySetResult();
+                return true;
+            }
+        }
+
+        internal void Wake()
+        {
+            lock (gate)
+            {
+                woken.TrySetResult();
+            }
+        }
+    }
+}

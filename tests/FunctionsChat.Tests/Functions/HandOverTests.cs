@@ -1,0 +1,113 @@
+using FunctionsChat.Messages;
+using FunctionsChat.Storage;
+using FunctionsChat.Updates;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FunctionsChat.Tests.Functions;
+
+/// <summary>
+/// A send hands its messages straight to the recipients' polls waiting on this instance; queues carry the rest, and
+/// a poll skips its first receive only when nothing can have arrived in its queue.
+/// </summary>
+public sealed class HandOverTests
+{
+    private readonly ChatTestApp app = new();
+
+    [Fact]
+    public async Task ASendToAMemberWhosePollWaitsHereNeverTouchesThatMembersQueue()
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+        var bob = await app.JoinAsMemberAsync("lobby");
+        var poll = app.PollAsync("lobby", bob.Token, "timeout=30");
+        await WaitUntilAsync(() => app.Inboxes.ReceiveCalls >= 1);
+        var receivesBefore = app.Inboxes.ReceiveCalls;
+
+        await app.SendTextAsync(alice, "handed over");
+
+        // The fake clock does not move: only the hand-over can end this poll.
+        Assert.Equal(["handed over"], (await poll.WaitAsync(TimeSpan.FromSeconds(10))).MessageTexts);
+        Assert.Equal(1, app.Inboxes.DeliverCalls); // Alice's own queue: she was not polling
+        Assert.Equal(receivesBefore, app.Inboxes.ReceiveCalls);
+    }
+
+    [Fact]
+    public async Task AMemberBetweenPollsFindsTheMessageInItsQueueAtOnce()
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+        var bob = await app.JoinAsMemberAsync("lobby");
+        await app.AdvanceUntilDoneAsync(app.PollAsync("lobby", bob.Token, "timeout=1"), TimeSpan.FromMilliseconds(250));
+
+        await app.SendTextAsync(alice, "while you were away");
+
+        // Found empty before, but this instance has put a message there since: the next poll looks at once.
+        Assert.Equal(["while you were away"], (await app.PollAsync("lobby", bob.Token, "timeout=30").WaitAsync(TimeSpan.FromSeconds(10))).MessageTexts);
+    }
+
+    [Fact]
+    public async Task ANextPollSkipsItsFirstReceiveWhenNothingCanHaveArrived()
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+        var bob = await app.JoinAsMemberAsync("lobby");
+        await app.AdvanceUntilDoneAsync(app.PollAsync("lobby", bob.Token, "timeout=1"), TimeSpan.FromMilliseconds(250));
+        var receives = app.Inboxes.ReceiveCalls;
+
+        var poll = app.PollAsync("lobby", bob.Token, "timeout=30");
+        await Task.Delay(200);
+        Assert.Equal(receives, app.Inboxes.ReceiveCalls);
+        await app.SendTextAsync(alice, "no receive needed");
+
+        Assert.Equal(["no receive needed"], (await poll.WaitAsync(TimeSpan.FromSeconds(10))).MessageTexts);
+        Assert.Equal(receives, app.Inboxes.ReceiveCalls);
+    }
+
+    [Fact]
+    public async Task MessagesHandedToAPollWhoseCallerWentAwayGoBackToTheQueue()
+    {
+        var bob = await app.JoinAsMemberAsync("lobby");
+        var queue = (await app.Members.GetAsync("lobby", bob.UserId, default))!.QueueName;
+        var receives = new HeldReceives(app.Inboxes);
+        var waiter = ActivatorUtilities.CreateInstance<InboxWaiter>(app.Services, (IInboxes)receives);
+        using var callerGone = new CancellationTokenSource();
+        var poll = waiter.WaitAsync("lobby", queue, TimeSpan.FromSeconds(30), callerGone.Token);
+        await receives.Held.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var message = new ChatMessage(app.Services.GetRequiredService<MessageIds>().Next().Id, "lobby", "someone", "Someone", "do not lose me", app.Clock.GetUtcNow());
+        Assert.True(app.Services.GetRequiredService<WaitingPolls>().TryHand(queue, [message]));
+        await callerGone.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => poll.WaitAsync(TimeSpan.FromSeconds(10)));
+
+        var requeued = (await app.Inboxes.ReceiveAsync(queue, 32, default))!.SelectMany(InboxPayload.Deserialize);
+        Assert.Equal(["do not lose me"], requeued.Select(m => m.Text));
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+        Assert.True(condition());
+    }
+
+    /// <summary>Receives that wait until the caller gives up, so a hand-over lands while a receive is in flight.</summary>
+    private sealed class HeldReceives(IInboxes inner) : IInboxes
+    {
+        private readonly TaskCompletionSource held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Held => held.Task;
+
+        public Task CreateAsync(string queueName, CancellationToken cancellationToken) => inner.CreateAsync(queueName, cancellationToken);
+
+        public Task DeleteAsync(string queueName, CancellationToken cancellationToken) => inner.DeleteAsync(queueName, cancellationToken);
+
+        public Task<bool> DeliverAsync(string queueName, string payload, TimeSpan timeToLive, CancellationToken cancellationToken) =>
+            inner.DeliverAsync(queueName, payload, timeToLive, cancellationToken);
+
+        public async Task<IReadOnlyList<string>?> ReceiveAsync(string queueName, int maxMessages, CancellationToken cancellationToken)
+        {
+            held.TrySetResult();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return [];
+        }
+    }
+}
