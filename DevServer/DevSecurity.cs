@@ -5,7 +5,8 @@ namespace FunctionsChat.DevServer;
 /// <summary>
 /// What the Functions host and the static website do around the functions, done here too: CORS for the configured
 /// origins only (like <c>func start</c> with <c>Host.CORS</c>, or the function app's <c>siteConfig.cors</c>), and
-/// security headers on the page's files (a Content-Security-Policy header that forbids inline script, nosniff).
+/// security headers on the page's files (a Content-Security-Policy header that forbids inline script, nosniff), and
+/// no Authorization header on the development exception page.
 /// The API's own responses carry <c>X-Content-Type-Options: nosniff</c> from <c>ApiResult</c> in every host.
 /// </summary>
 public static class DevSecurity
@@ -85,9 +86,28 @@ public static class DevSecurity
         return settings;
     }
 
-    /// <summary>CORS on the API, security headers on everything else. Call before the static files are mapped.</summary>
+    /// <summary>
+    /// No token in an error answer; CORS on the API, security headers on everything else. Call before the static files
+    /// are mapped.
+    /// </summary>
     public static WebApplication UseDevSecurity(this WebApplication app)
     {
+        // In Development, WebApplication puts the developer exception page in front of everything, and it prints every
+        // request header back to the caller: a member's bearer token too, in answers that end up in proxies' logs, bug
+        // reports and screenshots. So the token is blanked before an exception travels out to the page; the page
+        // itself stays, for its stack trace.
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch when (context.Request.Headers.Authorization.Count > 0)
+            {
+                context.Request.Headers.Authorization = "(removed by DevServer)";
+                throw;
+            }
+        });
         var settings = app.Services.GetRequiredService<CorsSettings>();
         app.Logger.LogInformation("CORS: {Origins} ({Source}).",
             settings.Origins.Count == 0 ? "same origin only" : string.Join(", ", settings.Origins), settings.Source);

@@ -1,5 +1,6 @@
 using FunctionsChat;
 using FunctionsChat.DevServer;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 
 // DevServer: the function app as a plain ASP.NET Core app, for this machine. Same function classes, same AddChat
@@ -60,7 +61,19 @@ try
         Console.WriteLine($"FunctionsChat is running at {url}/ (room: {url}/?room=lobby). Press Ctrl+C to stop.");
     });
 
-    await app.RunAsync();
+    // Read now: once RunAsync fails, the host (and app.Urls with it) is disposed.
+    var urls = (app.Configuration[WebHostDefaults.ServerUrlsKey] ?? "").Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+    try
+    {
+        await app.RunAsync();
+    }
+    catch (IOException e) when (e.InnerException is AddressInUseException)
+    {
+        // Kestrel binds only now, after Azurite started; thrown inside its `await using` scope, so that Azurite is stopped
+        // before the message is printed.
+        var where = urls.Length == 1 ? urls[0] : $"one of {string.Join(", ", urls)}";
+        throw new DevServerException($"{where} is already in use — stop the other process or pass --urls http://127.0.0.1:<another port>.");
+    }
     return 0;
 }
 catch (DevServerException e)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
@@ -87,6 +88,49 @@ public sealed partial class StartupAndShutdownTests
 
         Assert.Equal(1, await server.WaitForExitAsync(ExitTimeout));
         Assert.Contains("DevServer cannot start: Chat:SigningKey is missing", server.Output);
+    }
+
+    [Fact]
+    public async Task APortInUseStopsStartupWithAClearMessageAndStopsTheAzuriteItStarted()
+    {
+        // Someone else holds the port DevServer is told to use.
+        using var occupant = new TcpListener(IPAddress.Loopback, 0);
+        occupant.Start();
+        var port = ((IPEndPoint)occupant.LocalEndpoint).Port;
+        var basePort = FreePorts.ThreeInARow();
+        var data = Directory.CreateTempSubdirectory("devserver-port-in-use-").FullName;
+        var environment = Environment(basePort);
+        environment["DevServer__AzuriteLocation"] = data;
+        int? azuritePid = null;
+        try
+        {
+            await using var server = DevServerProcess.Start(environment, port: port);
+            var exitCode = await server.WaitForExitAsync(ExitTimeout);
+            server.Process.WaitForExit(); // drains the redirected output
+            var output = server.Output;
+            // Azurite starts before Kestrel binds, so this path has one to stop.
+            var started = StartedAzurite().Match(output);
+            Assert.True(started.Success, output);
+            azuritePid = int.Parse(started.Groups["pid"].Value);
+
+            Assert.True(exitCode == 1, $"exit code {exitCode} (134 is SIGABRT from an unhandled exception):\n{output}");
+            Assert.Contains($"DevServer cannot start: http://127.0.0.1:{port} is already in use", output);
+            Assert.Contains("--urls", output);
+            Assert.DoesNotContain("Unhandled exception", output);
+            Assert.Contains($"Stopped Azurite (pid {azuritePid})", output);
+            Assert.False(IsRunning(azuritePid.Value), "the DevServer that started Azurite must stop it when it cannot start");
+            Assert.False(await AnyListeningAsync(basePort));
+        }
+        finally
+        {
+            if (azuritePid is { } pid && IsRunning(pid))
+            {
+                using var leftover = Process.GetProcessById(pid);
+                leftover.Kill(entireProcessTree: true);
+                leftover.WaitForExit();
+            }
+            Directory.Delete(data, recursive: true);
+        }
     }
 
     private static Dictionary<string, string> Environment(int azuriteBasePort) => new()

@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
@@ -201,6 +202,29 @@ public sealed partial class SecurityHeaderTests(Browser browser, SharedServer sh
                 }
             }
         }
+    }
+
+    [Fact]
+    public async Task AnErrorAnswerNeverEchoesTheCallersBearerToken()
+    {
+        // A chunked body that breaks while the function reads it throws out of the function: in Development that
+        // reaches the developer exception page, which lists the request's headers (as text, HTML or JSON).
+        using var http = new ChatHttp(shared.BaseAddress);
+        var room = Rooms.New("echo");
+        var member = await http.JoinAsync(room, "Echo");
+        var signature = member.Token[(member.Token.IndexOf('.') + 1)..];
+        foreach (var accept in new[] { "*/*", "text/html", "application/json" })
+        {
+            var reply = await RawHttp.SendAsync(shared.BaseAddress,
+                $"POST /api/rooms/{room}/messages HTTP/1.1\nHost: localhost\nAccept: {accept}\nAuthorization: Bearer {member.Token}\nTransfer-Encoding: chunked",
+                Encoding.ASCII.GetBytes("zz\r\nnot a chunk\r\n0\r\n\r\n"));
+            output.WriteLine($"Accept {accept}: HTTP {reply.Status}, {reply.Text.Length} characters");
+            Assert.Equal(400, reply.Status);
+            // The page was rendered (so the check below means something): it names the exception.
+            Assert.Contains("BadHttpRequestException", reply.Text);
+            Assert.False(reply.Text.Contains(signature, StringComparison.Ordinal), $"Accept {accept}: the error answer echoes the bearer token");
+        }
+        Assert.Empty(await http.AllMessagesAsync(room));
     }
 
     private static HttpRequestMessage Authorized(HttpRequestMessage request, string token)
