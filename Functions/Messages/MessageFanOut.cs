@@ -31,6 +31,13 @@ public sealed class MessageFanOut(
     private readonly Dictionary<string, List<Pending>> nextRound = new(StringComparer.Ordinal);
 
     /// <summary>
+    /// Call before storing message <paramref name="id"/>: from the moment it is in history until its round runs (which
+    /// group commit can delay), the room watcher must not take it for another instance's message and wake every poll
+    /// of the room for nothing.
+    /// </summary>
+    public void WillDeliver(string room, string id) => watcher.FanningOutHere(room, id);
+
+    /// <summary>
     /// Completes when <paramref name="message"/> has been put on every member's queue. The message is already in
     /// history, so the fan-out finishes even if the sender hangs up (<paramref name="cancellationToken"/> only stops
     /// the wait); it stops only on shutdown.

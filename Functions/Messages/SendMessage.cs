@@ -64,6 +64,7 @@ public sealed class SendMessage(
         await presence.MarkSeenAsync(member, cancellationToken);
         var (id, sentAt) = ids.Next();
         var message = new ChatMessage(id, room, member.UserId, member.Name, text, sentAt);
+        fanOut.WillDeliver(room, id);
         var stored = await history.AppendAsync(message, DedupeKey(member.UserId, body.ClientMessageId), cancellationToken);
         if (!stored.Created)
         {

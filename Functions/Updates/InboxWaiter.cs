@@ -38,12 +38,12 @@ public sealed class InboxWaiter(
             // Nothing can be waiting in a queue this instance found empty, if it put nothing there since and the watcher
             // saw no other instance's message since: then the first receive is skipped (a poll per delivered message
             // otherwise costs one empty receive). The receive after the first pause still looks.
-            var look = !polls.KnownEmpty(queueName, watcher.Epoch(room));
+            var receive = !polls.KnownEmpty(queueName, watcher.Epoch(room));
             while (true)
             {
-                if (look)
+                if (receive)
                 {
-                    var epoch = watcher.Epoch(room);
+                    var look = polls.BeginLook(queueName, watcher.Epoch(room));
                     var payloads = await inboxes.ReceiveAsync(queueName, MaxMessagesPerReceive, cancellationToken);
                     if (payloads is null)
                     {
@@ -52,11 +52,10 @@ public sealed class InboxWaiter(
                     }
                     if (payloads.Count > 0)
                     {
-                        polls.FoundMessages(queueName);
                         answered = true;
                         return Ordered(payloads.SelectMany(InboxPayload.Deserialize).Concat(poll.Close()));
                     }
-                    polls.FoundEmpty(queueName, epoch);
+                    polls.FoundEmpty(queueName, look);
                 }
                 if (poll.HasMessages)
                 {
@@ -78,7 +77,7 @@ public sealed class InboxWaiter(
                     answered = true;
                     return Ordered(poll.Close());
                 }
-                look = true;
+                receive = true;
                 // Woken but found nothing yet (the other instance's fan-out may still be on its way): look again soon.
                 if (woken)
                 {

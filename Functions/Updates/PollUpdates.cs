@@ -3,6 +3,7 @@ using FunctionsChat.Auth;
 using FunctionsChat.Http;
 using FunctionsChat.Members;
 using FunctionsChat.Messages;
+using FunctionsChat.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -36,10 +37,29 @@ public sealed class PollUpdates(MemberAccess access, Presence presence, InboxWai
         {
             return error;
         }
-        await presence.MarkSeenAsync(member!, cancellationToken);
         // A short member timeout shortens every poll (see ChatOptions.LongestPoll), so a live member never expires.
         var wait = TimeSpan.FromSeconds(seconds) < longestPoll ? TimeSpan.FromSeconds(seconds) : longestPoll;
-        var messages = await waiter.WaitAsync(room, member!.QueueName, wait, cancellationToken);
+        // The lastSeen write (due every 15 s) runs alongside the wait instead of before it: when many members' writes
+        // fall due together they would otherwise keep their polls from being ready for a hand-over.
+        var seen = presence.MarkSeenAsync(member!, cancellationToken);
+        IReadOnlyList<ChatMessage>? messages;
+        try
+        {
+            messages = await waiter.WaitAsync(room, member!.QueueName, wait, cancellationToken);
+        }
+        catch
+        {
+            await seen.ContinueWith(static _ => { }, TaskScheduler.Default);
+            throw;
+        }
+        try
+        {
+            await seen;
+        }
+        catch (StorageUnavailableException) when (messages is { Count: > 0 })
+        {
+            // The messages are already taken from the inbox: answer with them; the next poll writes lastSeen.
+        }
         return messages is null
             ? Api.Gone("This member's inbox is gone: it left or expired. Join again.")
             : Api.Ok(new MessagePage(messages));

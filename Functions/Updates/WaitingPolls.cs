@@ -20,7 +20,7 @@ public sealed class WaitingPolls
     internal const int MaxKnownEmptyQueues = 100_000;
 
     private readonly ConcurrentDictionary<string, PollList> waiting = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, object> knownEmpty = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, LookTicket> knownEmpty = new(StringComparer.Ordinal);
 
     /// <summary>Registers a poll of <paramref name="queueName"/>; dispose it (after <see cref="WaitingPoll.Close"/>) when the poll ends.</summary>
     public WaitingPoll Register(string queueName)
@@ -73,21 +73,37 @@ public sealed class WaitingPolls
     /// </summary>
     public void Put(string queueName) => Wake(queueName);
 
-    /// <summary>A receive returned messages: there may be more, so the next poll looks first.</summary>
-    public void FoundMessages(string queueName) => knownEmpty.TryRemove(queueName, out _);
-
-    /// <summary>A receive found the queue empty while the room's watch was at <paramref name="roomEpoch"/>.</summary>
-    public void FoundEmpty(string queueName, object? roomEpoch)
+    /// <summary>
+    /// Call before a receive of <paramref name="queueName"/>, with the room's watch epoch then; pass the ticket to
+    /// <see cref="FoundEmpty"/> if the receive comes back empty. Until then the queue is not known empty.
+    /// </summary>
+    public object? BeginLook(string queueName, object? roomEpoch)
     {
         if (roomEpoch is null)
         {
-            return;
+            knownEmpty.TryRemove(queueName, out _);
+            return null;
         }
         if (knownEmpty.Count >= MaxKnownEmptyQueues)
         {
             knownEmpty.Clear();
         }
-        knownEmpty[queueName] = roomEpoch;
+        var ticket = new LookTicket(roomEpoch);
+        knownEmpty[queueName] = ticket;
+        return ticket;
+    }
+
+    /// <summary>
+    /// The receive that <paramref name="ticket"/> began came back empty. Only marks the queue empty if nothing was put
+    /// there meanwhile: a put by this instance (<see cref="Put"/>) removes the ticket, so a put that landed just after
+    /// the receive looked is never hidden behind a stale mark.
+    /// </summary>
+    public void FoundEmpty(string queueName, object? ticket)
+    {
+        if (ticket is LookTicket look && knownEmpty.TryGetValue(queueName, out var current) && ReferenceEquals(current, look))
+        {
+            look.Empty = true;
+        }
     }
 
     /// <summary>
@@ -95,7 +111,7 @@ public sealed class WaitingPolls
     /// message from another instance since (the same <paramref name="roomEpoch"/>).
     /// </summary>
     public bool KnownEmpty(string queueName, object? roomEpoch) =>
-        roomEpoch is not null && knownEmpty.TryGetValue(queueName, out var epoch) && ReferenceEquals(epoch, roomEpoch);
+        roomEpoch is not null && knownEmpty.TryGetValue(queueName, out var current) && current.Empty && ReferenceEquals(current.Epoch, roomEpoch);
 
     /// <summary>Forgets a member that left: wakes its polls (they find the queue gone) and drops what is known of it.</summary>
     public void Forget(string queueName) => Wake(queueName);
@@ -114,6 +130,13 @@ public sealed class WaitingPolls
                 }
             }
         }
+    }
+
+    private sealed class LookTicket(object epoch)
+    {
+        public object Epoch => epoch;
+
+        public volatile bool Empty;
     }
 
     private sealed class PollList : List<WaitingPoll>

@@ -12,6 +12,15 @@ public sealed class InMemoryMessageHistory(FakeOutage? outage = null) : IMessage
     /// <summary>History reads so far, to show how often the room watcher reads.</summary>
     public int QueryCalls => Volatile.Read(ref queryCalls);
 
+    /// <summary>Messages stored in <paramref name="room"/> so far.</summary>
+    public int Count(string room)
+    {
+        lock (gate)
+        {
+            return rooms.TryGetValue(room, out var messages) ? messages.Count : 0;
+        }
+    }
+
     public Task<AppendResult> AppendAsync(ChatMessage message, string? dedupeKey, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

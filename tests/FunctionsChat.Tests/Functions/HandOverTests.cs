@@ -80,6 +80,32 @@ public sealed class HandOverTests
         Assert.Equal(["do not lose me"], requeued.Select(m => m.Text));
     }
 
+    [Fact]
+    public async Task AMessagePutWhileAnEmptyReceiveWasUnderwayIsFoundByTheNextPollAtOnce()
+    {
+        var bob = await app.JoinAsMemberAsync("lobby");
+        var queue = (await app.Members.GetAsync("lobby", bob.UserId, default))!.QueueName;
+        var polls = app.Services.GetRequiredService<WaitingPolls>();
+        var ids = app.Services.GetRequiredService<MessageIds>();
+        ChatMessage Message(string text) => new(ids.Next().Id, "lobby", "someone", "Someone", text, app.Clock.GetUtcNow());
+        // This receive finds the queue empty; before it returns, this instance's fan-out puts one message on the queue
+        // (Bob was not waiting yet when it tried to hand it over) and then hands the next one to Bob's waiting poll.
+        var racing = new RacingReceive(app.Inboxes, async () =>
+        {
+            await app.Inboxes.DeliverAsync(queue, InboxPayload.Serialize([Message("put meanwhile")]), TimeSpan.FromMinutes(5), default);
+            polls.Put(queue);
+            Assert.True(polls.TryHand(queue, [Message("handed over")]));
+        });
+        var waiter = ActivatorUtilities.CreateInstance<InboxWaiter>(app.Services, (IInboxes)racing);
+
+        var first = await waiter.WaitAsync("lobby", queue, TimeSpan.FromSeconds(30), default).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(["handed over"], first!.Select(m => m.Text));
+
+        // The fake clock does not move: the next poll must look at the queue at once, not after its first pause.
+        var second = await app.PollAsync("lobby", bob.Token, "timeout=30").WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(["put meanwhile"], second.MessageTexts);
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         for (var i = 0; i < 500 && !condition(); i++)
@@ -108,6 +134,29 @@ public sealed class HandOverTests
             held.TrySetResult();
             await Task.Delay(Timeout.Infinite, cancellationToken);
             return [];
+        }
+    }
+
+    /// <summary>The first receive runs <paramref name="meanwhile"/> after reading an empty queue and before returning.</summary>
+    private sealed class RacingReceive(IInboxes inner, Func<Task> meanwhile) : IInboxes
+    {
+        private int calls;
+
+        public Task CreateAsync(string queueName, CancellationToken cancellationToken) => inner.CreateAsync(queueName, cancellationToken);
+
+        public Task DeleteAsync(string queueName, CancellationToken cancellationToken) => inner.DeleteAsync(queueName, cancellationToken);
+
+        public Task<bool> DeliverAsync(string queueName, string payload, TimeSpan timeToLive, CancellationToken cancellationToken) =>
+            inner.DeliverAsync(queueName, payload, timeToLive, cancellationToken);
+
+        public async Task<IReadOnlyList<string>?> ReceiveAsync(string queueName, int maxMessages, CancellationToken cancellationToken)
+        {
+            var taken = await inner.ReceiveAsync(queueName, maxMessages, cancellationToken);
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                await meanwhile();
+            }
+            return taken;
         }
     }
 }

@@ -54,6 +54,35 @@ public sealed class RoomWatcherTests
     }
 
     [Fact]
+    public async Task AMessageSentHereThatWaitsForItsRoundDoesNotWakeThePollsOfTheRoom()
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+        var bob = await app.JoinAsMemberAsync("lobby");
+        var held = new HeldFirstPut(app.Inboxes);
+        var send = ActivatorUtilities.CreateInstance<SendMessage>(app.Services, ActivatorUtilities.CreateInstance<MessageFanOut>(app.Services, (IInboxes)held));
+        var firstPoll = app.PollAsync("lobby", bob.Token, "timeout=30");
+        await WaitUntilAsync(() => app.Inboxes.ReceiveCalls >= 1 && app.History.QueryCalls >= 1);
+
+        // Round 1 hands "one" to Bob and hangs on its put to Alice's queue; "two" is stored and waits for round 2.
+        var one = ChatTestApp.RunAsync(r => send.Run(r, "lobby", default), ChatTestApp.Request("POST", """{"text":"one"}""", alice.Token));
+        Assert.Equal(["one"], (await firstPoll.WaitAsync(TimeSpan.FromSeconds(10))).MessageTexts);
+        await held.FirstPutHeld.WaitAsync(TimeSpan.FromSeconds(10));
+        var two = ChatTestApp.RunAsync(r => send.Run(r, "lobby", default), ChatTestApp.Request("POST", """{"text":"two"}""", alice.Token));
+        await WaitUntilAsync(() => app.History.Count("lobby") == 2);
+        var secondPoll = app.PollAsync("lobby", bob.Token, "timeout=30");
+        var receives = app.Inboxes.ReceiveCalls;
+        var reads = app.History.QueryCalls;
+
+        // The watcher reads "two" from history: this instance's own, so no wake-up and no receive.
+        await AdvanceUntilAsync(() => app.History.QueryCalls >= reads + 2);
+        Assert.Equal(receives, app.Inboxes.ReceiveCalls);
+
+        held.Release();
+        Assert.Equal(["two"], (await secondPoll.WaitAsync(TimeSpan.FromSeconds(10))).MessageTexts);
+        await Task.WhenAll(one, two).WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task TheWatcherReadsOnlyWhileAPollOfTheRoomWaits()
     {
         var bob = await app.JoinAsMemberAsync("lobby");
@@ -93,6 +122,16 @@ public sealed class RoomWatcherTests
         }
     }
 
+    private async Task AdvanceUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 100 && !condition(); i++)
+        {
+            await Task.Delay(10);
+            app.Clock.Advance(TimeSpan.FromMilliseconds(100));
+        }
+        Assert.True(condition());
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         for (var i = 0; i < 500 && !condition(); i++)
@@ -100,5 +139,34 @@ public sealed class RoomWatcherTests
             await Task.Delay(10);
         }
         Assert.True(condition());
+    }
+
+    /// <summary>Holds the first put until released; everything else goes straight through.</summary>
+    private sealed class HeldFirstPut(IInboxes inner) : IInboxes
+    {
+        private readonly TaskCompletionSource held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int puts;
+
+        public Task FirstPutHeld => held.Task;
+
+        public void Release() => release.TrySetResult();
+
+        public Task CreateAsync(string queueName, CancellationToken cancellationToken) => inner.CreateAsync(queueName, cancellationToken);
+
+        public Task DeleteAsync(string queueName, CancellationToken cancellationToken) => inner.DeleteAsync(queueName, cancellationToken);
+
+        public async Task<bool> DeliverAsync(string queueName, string payload, TimeSpan timeToLive, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref puts) == 1)
+            {
+                held.TrySetResult();
+                await release.Task;
+            }
+            return await inner.DeliverAsync(queueName, payload, timeToLive, cancellationToken);
+        }
+
+        public Task<IReadOnlyList<string>?> ReceiveAsync(string queueName, int maxMessages, CancellationToken cancellationToken) =>
+            inner.ReceiveAsync(queueName, maxMessages, cancellationToken);
     }
 }
