@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
 done
 port=${BENCH_PORT:-7190}
 azurite_port=${BENCH_AZURITE_PORT:-20100}
-mkdir -p bench/results
+mkdir -p bench/results/logs
 [ -x node_modules/.bin/azurite ] || npm ci --no-audit --no-fund >/dev/null
 
 dotnet build -c Release -v quiet -nologo DevServer/DevServer.csproj >/dev/null
@@ -45,10 +45,10 @@ export Chat__SigningKey="bench-signing-key-not-a-secret-0123456789abcdef"
 export ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning
 
 start_devserver() {
-  dotnet DevServer/bin/Release/net10.0/DevServer.dll --urls "http://127.0.0.1:$1" >"bench/results/devserver-$1.log" 2>&1 &
+  dotnet DevServer/bin/Release/net10.0/DevServer.dll --urls "http://127.0.0.1:$1" >"bench/results/logs/devserver-$1.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 150); do curl -fs "http://127.0.0.1:$1/api/health" >/dev/null && return 0; sleep 0.2; done
-  echo "DevServer on port $1 did not answer /api/health; see bench/results/devserver-$1.log" >&2
+  echo "DevServer on port $1 did not answer /api/health; see bench/results/logs/devserver-$1.log" >&2
   exit 1
 }
 start_devserver "$port"
