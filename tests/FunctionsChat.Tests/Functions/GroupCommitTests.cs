@@ -14,13 +14,13 @@ public sealed class GroupCommitTests
     public async Task SendsDuringARoundGoOutTogetherAsOnePayloadPerMemberAndEachMessageArrivesOnce()
     {
         var members = new[] { await app.JoinAsMemberAsync("lobby"), await app.JoinAsMemberAsync("lobby"), await app.JoinAsMemberAsync("lobby") };
-        var gated = new GatedInboxes(app.Inboxes);
+        var gated = new HeldFirstPut(app.Inboxes);
         var fanOut = ActivatorUtilities.CreateInstance<MessageFanOut>(app.Services, (IInboxes)gated);
         var ids = app.Services.GetRequiredService<MessageIds>();
         var messages = Enumerable.Range(1, 4).Select(i => new ChatMessage(ids.Next().Id, "lobby", members[0].UserId, members[0].Name, $"m{i}", app.Clock.GetUtcNow())).ToList();
 
         var first = fanOut.DeliverAsync(messages[0], CancellationToken.None);
-        await gated.FirstDeliveryHeld.WaitAsync(TimeSpan.FromSeconds(10));
+        await gated.FirstPutHeld.WaitAsync(TimeSpan.FromSeconds(10));
         var later = messages.Skip(1).Select(m => fanOut.DeliverAsync(m, CancellationToken.None)).ToList();
         await Task.Delay(50);
         Assert.False(first.IsCompleted);
@@ -87,34 +87,5 @@ public sealed class GroupCommitTests
         // 2000 CJK characters are 6 KB of UTF-8: two fit in one payload.
         Assert.Equal(new[] { 2, 1 }, bigPayloads.Select(p => InboxPayload.Deserialize(p).Count));
         Assert.All(bigPayloads, p => Assert.True(System.Text.Encoding.UTF8.GetByteCount(p) <= InboxPayload.MaxPayloadBytes));
-    }
-
-    /// <summary>Holds the first delivery until released; every other call goes straight through.</summary>
-    private sealed class GatedInboxes(InMemoryInboxes inner) : IInboxes
-    {
-        private readonly TaskCompletionSource held = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int deliveries;
-
-        public Task FirstDeliveryHeld => held.Task;
-
-        public void Release() => release.TrySetResult();
-
-        public Task CreateAsync(string queueName, CancellationToken cancellationToken) => inner.CreateAsync(queueName, cancellationToken);
-
-        public Task DeleteAsync(string queueName, CancellationToken cancellationToken) => inner.DeleteAsync(queueName, cancellationToken);
-
-        public async Task<bool> DeliverAsync(string queueName, string payload, TimeSpan timeToLive, CancellationToken cancellationToken)
-        {
-            if (Interlocked.Increment(ref deliveries) == 1)
-            {
-                held.TrySetResult();
-                await release.Task;
-            }
-            return await inner.DeliverAsync(queueName, payload, timeToLive, cancellationToken);
-        }
-
-        public Task<IReadOnlyList<string>?> ReceiveAsync(string queueName, int maxMessages, CancellationToken cancellationToken) =>
-            inner.ReceiveAsync(queueName, maxMessages, cancellationToken);
     }
 }

@@ -1,5 +1,6 @@
 using FunctionsChat.Messages;
 using FunctionsChat.Storage;
+using FunctionsChat.Tests.Fakes;
 using FunctionsChat.Updates;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -116,20 +117,13 @@ public sealed class HandOverTests
     }
 
     /// <summary>Receives that wait until the caller gives up, so a hand-over lands while a receive is in flight.</summary>
-    private sealed class HeldReceives(IInboxes inner) : IInboxes
+    private sealed class HeldReceives(IInboxes inner) : DelegatingInboxes(inner)
     {
         private readonly TaskCompletionSource held = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public Task Held => held.Task;
 
-        public Task CreateAsync(string queueName, CancellationToken cancellationToken) => inner.CreateAsync(queueName, cancellationToken);
-
-        public Task DeleteAsync(string queueName, CancellationToken cancellationToken) => inner.DeleteAsync(queueName, cancellationToken);
-
-        public Task<bool> DeliverAsync(string queueName, string payload, TimeSpan timeToLive, CancellationToken cancellationToken) =>
-            inner.DeliverAsync(queueName, payload, timeToLive, cancellationToken);
-
-        public async Task<IReadOnlyList<string>?> ReceiveAsync(string queueName, int maxMessages, CancellationToken cancellationToken)
+        public override async Task<IReadOnlyList<string>?> ReceiveAsync(string queueName, int maxMessages, CancellationToken cancellationToken)
         {
             held.TrySetResult();
             await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -138,20 +132,13 @@ public sealed class HandOverTests
     }
 
     /// <summary>The first receive runs <paramref name="meanwhile"/> after reading an empty queue and before returning.</summary>
-    private sealed class RacingReceive(IInboxes inner, Func<Task> meanwhile) : IInboxes
+    private sealed class RacingReceive(IInboxes inner, Func<Task> meanwhile) : DelegatingInboxes(inner)
     {
         private int calls;
 
-        public Task CreateAsync(string queueName, CancellationToken cancellationToken) => inner.CreateAsync(queueName, cancellationToken);
-
-        public Task DeleteAsync(string queueName, CancellationToken cancellationToken) => inner.DeleteAsync(queueName, cancellationToken);
-
-        public Task<bool> DeliverAsync(string queueName, string payload, TimeSpan timeToLive, CancellationToken cancellationToken) =>
-            inner.DeliverAsync(queueName, payload, timeToLive, cancellationToken);
-
-        public async Task<IReadOnlyList<string>?> ReceiveAsync(string queueName, int maxMessages, CancellationToken cancellationToken)
+        public override async Task<IReadOnlyList<string>?> ReceiveAsync(string queueName, int maxMessages, CancellationToken cancellationToken)
         {
-            var taken = await inner.ReceiveAsync(queueName, maxMessages, cancellationToken);
+            var taken = await Inner.ReceiveAsync(queueName, maxMessages, cancellationToken);
             if (Interlocked.Increment(ref calls) == 1)
             {
                 await meanwhile();

@@ -1,5 +1,6 @@
 using FunctionsChat.Messages;
 using FunctionsChat.Storage;
+using FunctionsChat.Tests.Fakes;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FunctionsChat.Tests.Functions;
@@ -139,34 +140,5 @@ public sealed class RoomWatcherTests
             await Task.Delay(10);
         }
         Assert.True(condition());
-    }
-
-    /// <summary>Holds the first put until released; everything else goes straight through.</summary>
-    private sealed class HeldFirstPut(IInboxes inner) : IInboxes
-    {
-        private readonly TaskCompletionSource held = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int puts;
-
-        public Task FirstPutHeld => held.Task;
-
-        public void Release() => release.TrySetResult();
-
-        public Task CreateAsync(string queueName, CancellationToken cancellationToken) => inner.CreateAsync(queueName, cancellationToken);
-
-        public Task DeleteAsync(string queueName, CancellationToken cancellationToken) => inner.DeleteAsync(queueName, cancellationToken);
-
-        public async Task<bool> DeliverAsync(string queueName, string payload, TimeSpan timeToLive, CancellationToken cancellationToken)
-        {
-            if (Interlocked.Increment(ref puts) == 1)
-            {
-                held.TrySetResult();
-                await release.Task;
-            }
-            return await inner.DeliverAsync(queueName, payload, timeToLive, cancellationToken);
-        }
-
-        public Task<IReadOnlyList<string>?> ReceiveAsync(string queueName, int maxMessages, CancellationToken cancellationToken) =>
-            inner.ReceiveAsync(queueName, maxMessages, cancellationToken);
     }
 }
