@@ -45,14 +45,7 @@ public sealed partial class StartupAndShutdownTests
         }
         finally
         {
-            // Only if an assertion above failed half-way: never leave our Azurite behind.
-            if (azuritePid is { } pid && IsRunning(pid))
-            {
-                using var leftover = Process.GetProcessById(pid);
-                leftover.Kill(entireProcessTree: true);
-                leftover.WaitForExit();
-            }
-            Directory.Delete(data, recursive: true);
+            CleanUp(azuritePid, data);
         }
     }
 
@@ -123,13 +116,7 @@ public sealed partial class StartupAndShutdownTests
         }
         finally
         {
-            if (azuritePid is { } pid && IsRunning(pid))
-            {
-                using var leftover = Process.GetProcessById(pid);
-                leftover.Kill(entireProcessTree: true);
-                leftover.WaitForExit();
-            }
-            Directory.Delete(data, recursive: true);
+            CleanUp(azuritePid, data);
         }
     }
 
@@ -139,6 +126,18 @@ public sealed partial class StartupAndShutdownTests
         ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
         ["DevServer__AzuriteBasePort"] = $"{azuriteBasePort}",
     };
+
+    /// <summary>Only if an assertion failed half-way: never leave our Azurite or its folder behind.</summary>
+    private static void CleanUp(int? azuritePid, string data)
+    {
+        if (azuritePid is { } pid && IsRunning(pid))
+        {
+            using var leftover = Process.GetProcessById(pid);
+            leftover.Kill(entireProcessTree: true);
+            leftover.WaitForExit();
+        }
+        Directory.Delete(data, recursive: true);
+    }
 
     private static bool IsRunning(int pid)
     {
