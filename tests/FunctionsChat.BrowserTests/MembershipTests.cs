@@ -78,7 +78,7 @@ public sealed class MembershipTests(ChatSite site) : BrowserTest(site)
         var removed = await wang.StoredMemberAsync();
         using (var api = Api())
         {
-            await api.RemoveAsync(Room, removed.UserId, removed.Token);
+            Assert.Equal(204, (await api.LeaveAsync(Room, removed.UserId, removed.Token)).Status);
         }
 
         await wang.TypeAndSendAsync("我又回来了");

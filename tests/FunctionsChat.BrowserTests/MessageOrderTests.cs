@@ -33,7 +33,7 @@ public sealed class MessageOrderTests(ChatSite site) : BrowserTest(site)
                 new { id = m.Id, room = Room, userId = bob.UserId, name = bob.Name, text = m.Text, sentAt });
             await route.FulfillAsync(new RouteFulfillOptions { ContentType = "application/json", Body = JsonSerializer.Serialize(new { messages = late }) });
         });
-        await api.SendAsync(Room, bob, "newest");
+        Assert.Equal(201, (await api.SendMessageAsync(Room, bob.Token, "newest")).Status);
         await Expect(emma.Message("newest")).ToBeVisibleAsync();
         newestId.SetResult((await emma.Message("newest").GetAttributeAsync("data-id"))!);
 

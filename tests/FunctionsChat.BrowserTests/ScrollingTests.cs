@@ -12,7 +12,7 @@ public sealed class ScrollingTests(ChatSite site) : BrowserTest(site)
         using var api = Api();
         var lihua = await api.JoinAsync(Room, "李华");
         var longRead = string.Join("\n", Enumerable.Range(1, 60).Select(i => $"第 {i} 行：一段很长的会议纪要"));
-        await api.SendAsync(Room, lihua, longRead);
+        Assert.Equal(201, (await api.SendMessageAsync(Room, lihua.Token, longRead)).Status);
 
         var emma = await OpenAsync("Emma");
         var scroller = emma.Page.GetByTestId("scroller");
@@ -22,7 +22,7 @@ public sealed class ScrollingTests(ChatSite site) : BrowserTest(site)
         await WaitUntilAtBottomAsync(emma);
 
         await scroller.EvaluateAsync("el => el.scrollTop = 0");
-        await api.SendAsync(Room, lihua, "有人在吗？");
+        Assert.Equal(201, (await api.SendMessageAsync(Room, lihua.Token, "有人在吗？")).Status);
 
         await Expect(emma.Message("有人在吗？")).ToHaveCountAsync(1);
         await Expect(marker).ToBeVisibleAsync();
@@ -34,7 +34,7 @@ public sealed class ScrollingTests(ChatSite site) : BrowserTest(site)
         await Expect(emma.Input).ToBeFocusedAsync();
 
         // At the bottom, a new message scrolls into view and no marker shows.
-        await api.SendAsync(Room, lihua, "那我们开始吧");
+        Assert.Equal(201, (await api.SendMessageAsync(Room, lihua.Token, "那我们开始吧")).Status);
         await Expect(emma.Message("那我们开始吧")).ToBeInViewportAsync();
         await Expect(marker).ToBeHiddenAsync();
         await WaitUntilAtBottomAsync(emma);

@@ -14,8 +14,8 @@ public sealed class DiagnosticsTests(TwoDevServers servers)
         using var http = new HttpClient { BaseAddress = servers.A.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         var before = await MetricsAsync(http);
 
-        using var member = new ChatClient(servers.A.BaseAddress);
-        await member.JoinAsync(ChatClient.NewRoom(), "counted");
+        using var api = new ChatApi(servers.A.BaseAddress);
+        await api.JoinAsync(Rooms.New("e2e"), "counted");
         var after = await MetricsAsync(http);
 
         var storageBefore = before.GetProperty("storageOperations");

@@ -73,7 +73,7 @@ public sealed class DevServerRestartTests(Browser browser, ITestOutputHelper out
             ChatPage.AssertEachExactlyOnce(onBob, all, "Bob");
             Assert.Equal(all.Length, onAlice.Count);
             Assert.Equal(all.Length, onBob.Count);
-            using (var http = new ChatHttp(server.BaseAddress))
+            using (var http = new ChatApi(server.BaseAddress))
             {
                 var stored = await http.AllMessagesAsync(room);
                 Assert.Equal(all.Order(StringComparer.Ordinal), stored.Select(m => m.GetProperty("text").GetString()!).Order(StringComparer.Ordinal));

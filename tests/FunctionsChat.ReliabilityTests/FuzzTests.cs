@@ -138,7 +138,7 @@ public sealed class FuzzTests(SharedServer shared, ITestOutputHelper output)
     [Fact]
     public async Task NoRequestOnAnyRouteGetsA5xxOtherThan503()
     {
-        using var http = new ChatHttp(shared.BaseAddress, RequestTimeout);
+        using var http = new ChatApi(shared.BaseAddress, RequestTimeout);
         var room = Rooms.New("fuzz");
         var state = new FuzzState(http, room);
         await state.InitializeAsync();
@@ -188,7 +188,7 @@ public sealed class FuzzTests(SharedServer shared, ITestOutputHelper output)
     [Fact]
     public async Task BodiesThatLieAboutTheirLengthGetA4xxNeverA5xx()
     {
-        using var http = new ChatHttp(shared.BaseAddress);
+        using var http = new ChatApi(shared.BaseAddress);
         var room = Rooms.New("fuzz-raw");
         var member = await http.JoinAsync(room, "Raw");
         var auth = $"Authorization: Bearer {member.Token}";
@@ -226,7 +226,7 @@ public sealed class FuzzTests(SharedServer shared, ITestOutputHelper output)
     [Fact]
     public async Task AnAcceptedMessageIsStoredAndDeliveredExactlyAsAccepted()
     {
-        using var http = new ChatHttp(shared.BaseAddress, RequestTimeout);
+        using var http = new ChatApi(shared.BaseAddress, RequestTimeout);
         var room = Rooms.New("fuzz-store");
         var member = await http.JoinAsync(room, "  存储 Store\u00a0");
         Assert.Equal("存储 Store", member.Name); // names are trimmed too
@@ -252,7 +252,7 @@ public sealed class FuzzTests(SharedServer shared, ITestOutputHelper output)
             {
                 // The same clientMessageId with other text: the first message again, nothing new stored.
                 // Other text, still valid (a longer one could fail validation first, which is fine but not the point).
-                var again = await http.PostMessageAsync(room, member.Token, "changed: " + text[..Math.Min(text.Length, 40)], earlierId);
+                var again = await http.SendMessageAsync(room, member.Token, "changed: " + text[..Math.Min(text.Length, 40)], earlierId);
                 Assert.True(again.Status is 200 or 201, $"replay: {again}");
                 Assert.Equal(earlier.GetRawText(), again.Body.GetRawText());
                 Assert.Empty((await http.HistoryAsync(room, $"?after={lastId}")).Messages);
@@ -260,7 +260,7 @@ public sealed class FuzzTests(SharedServer shared, ITestOutputHelper output)
                 return;
             }
             var expected = text.Trim();
-            var answer = await http.PostMessageAsync(room, member.Token, text, clientMessageId);
+            var answer = await http.SendMessageAsync(room, member.Token, text, clientMessageId);
             var runes = expected.EnumerateRunes().Count();
             if (expected.Length == 0 || runes > 2000)
             {
@@ -341,7 +341,7 @@ public sealed class FuzzTests(SharedServer shared, ITestOutputHelper output)
     }
 
     /// <summary>The fuzzer's members and what each Auth means at the moment a request is made.</summary>
-    private sealed class FuzzState(ChatHttp http, string room)
+    private sealed class FuzzState(ChatApi http, string room)
     {
         public Member Self { get; private set; } = null!;
 
@@ -358,7 +358,7 @@ public sealed class FuzzTests(SharedServer shared, ITestOutputHelper output)
 
         public HttpRequestMessage? Build(FuzzRequest request)
         {
-            if (!Uri.TryCreate(http.Client.BaseAddress, request.PathAndQuery, out var uri))
+            if (!Uri.TryCreate(http.Http.BaseAddress, request.PathAndQuery, out var uri))
             {
                 return null;
             }

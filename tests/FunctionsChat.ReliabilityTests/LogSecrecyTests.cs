@@ -31,7 +31,7 @@ public sealed class LogSecrecyTests(ITestOutputHelper output)
         {
             var signingKey = (await File.ReadAllTextAsync(Path.Combine(Paths.RepoRoot, ".devdata", "signing-key"))).Trim();
             secrets.Add(signingKey);
-            using var http = new ChatHttp(server.BaseAddress, TimeSpan.FromSeconds(30));
+            using var http = new ChatApi(server.BaseAddress, TimeSpan.FromSeconds(30));
             var room = Rooms.New("logs");
             var alice = await http.JoinAsync(room, "Alice");
             var bob = await http.JoinAsync(room, "Bob");
@@ -39,8 +39,8 @@ public sealed class LogSecrecyTests(ITestOutputHelper output)
             secrets.AddRange([alice.Token, bob.Token, mallory.Token]);
 
             // A conversation.
-            Assert.Equal(201, (await http.PostMessageAsync(room, alice.Token, "hello", "c-1")).Status);
-            Assert.Equal(200, (await http.PostMessageAsync(room, alice.Token, "hello", "c-1")).Status);
+            Assert.Equal(201, (await http.SendMessageAsync(room, alice.Token, "hello", "c-1")).Status);
+            Assert.Equal(200, (await http.SendMessageAsync(room, alice.Token, "hello", "c-1")).Status);
             Assert.Equal(200, (await http.PollAsync(room, bob.Token, 1)).Status);
             Assert.Equal(200, (await http.HistoryAsync(room)).Status);
             Assert.Equal(200, (await http.MembersAsync(room)).Status);
@@ -51,10 +51,10 @@ public sealed class LogSecrecyTests(ITestOutputHelper output)
             var tampered = Tokens.WithFlippedSignature(alice.Token);
             var swapped = Tokens.WithClaims(alice.Token, room, bob.UserId, bob.Name);
             secrets.AddRange([forged, tampered, swapped]);
-            Assert.Equal(401, (await http.PostMessageAsync(room, forged, "forged")).Status);
+            Assert.Equal(401, (await http.SendMessageAsync(room, forged, "forged")).Status);
             Assert.Equal(401, (await http.PollAsync(room, tampered, 1)).Status);
             Assert.Equal(401, (await http.LeaveAsync(room, bob.UserId, swapped)).Status);
-            Assert.Equal(403, (await http.PostMessageAsync(room, mallory.Token, "wrong room")).Status);
+            Assert.Equal(403, (await http.SendMessageAsync(room, mallory.Token, "wrong room")).Status);
             Assert.Equal(410, (await http.PollAsync(room, bob.Token, 1)).Status);
             Assert.Equal(403, (await http.LeaveAsync(room, mallory.UserId, alice.Token)).Status);
             using (var large = new HttpRequestMessage(HttpMethod.Post, $"api/rooms/{room}/messages") { Content = new StringContent(new string('x', 20_000)) })
@@ -72,7 +72,7 @@ public sealed class LogSecrecyTests(ITestOutputHelper output)
             using (var crossOrigin = new HttpRequestMessage(HttpMethod.Get, $"api/rooms/{room}/messages"))
             {
                 crossOrigin.Headers.Add("Origin", "http://localhost:5500");
-                using var answer = await http.Client.SendAsync(crossOrigin);
+                using var answer = await http.Http.SendAsync(crossOrigin);
                 Assert.False(answer.Headers.Contains("Access-Control-Allow-Origin"));
             }
             Assert.Equal(204, (await http.LeaveAsync(room, alice.UserId, alice.Token)).Status);

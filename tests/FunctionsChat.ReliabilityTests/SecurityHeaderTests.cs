@@ -169,7 +169,7 @@ public sealed partial class SecurityHeaderTests(Browser browser, SharedServer sh
     [Fact]
     public async Task ApiAnswersOfEveryKindCarryNosniffAndNoStore()
     {
-        using var http = new ChatHttp(shared.BaseAddress);
+        using var http = new ChatApi(shared.BaseAddress);
         var room = Rooms.New("nosniff");
         var member = await http.JoinAsync(room, "Sniff");
         var other = await http.JoinAsync(Rooms.New("nosniff"), "Other");
@@ -192,7 +192,7 @@ public sealed partial class SecurityHeaderTests(Browser browser, SharedServer sh
         foreach (var (what, request, expected) in requests)
         {
             using (request)
-            using (var answer = await http.Client.SendAsync(request))
+            using (var answer = await http.Http.SendAsync(request))
             {
                 Assert.True((int)answer.StatusCode == expected, $"{what}: HTTP {(int)answer.StatusCode}, expected {expected}");
                 Assert.True(answer.Headers.TryGetValues("X-Content-Type-Options", out var values) && values.Single() == "nosniff", $"{what}: no nosniff");
@@ -209,7 +209,7 @@ public sealed partial class SecurityHeaderTests(Browser browser, SharedServer sh
     {
         // A chunked body that breaks while the function reads it throws out of the function: in Development that
         // reaches the developer exception page, which lists the request's headers (as text, HTML or JSON).
-        using var http = new ChatHttp(shared.BaseAddress);
+        using var http = new ChatApi(shared.BaseAddress);
         var room = Rooms.New("echo");
         var member = await http.JoinAsync(room, "Echo");
         var signature = member.Token[(member.Token.IndexOf('.') + 1)..];

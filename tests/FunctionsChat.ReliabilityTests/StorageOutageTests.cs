@@ -30,7 +30,7 @@ public sealed class StorageOutageTests(Browser browser, ITestOutputHelper output
         var traffic = new Traffic();
         var alice = await Person.OpenAsync(browser.Chromium, server.BaseAddress, room, "Alice");
         var bob = await Person.OpenAsync(browser.Chromium, server.BaseAddress, room, "Bob");
-        using var http = new ChatHttp(server.BaseAddress, RequestBound);
+        using var http = new ChatApi(server.BaseAddress, RequestBound);
         try
         {
             traffic.Watch(alice, "Alice");
@@ -140,10 +140,10 @@ public sealed class StorageOutageTests(Browser browser, ITestOutputHelper output
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
         };
         await using var server = await DevServerProcess.StartHealthyAsync(environment);
-        using var http = new ChatHttp(server.BaseAddress, TimeSpan.FromSeconds(90)); // the client waits longer than the server may
+        using var http = new ChatApi(server.BaseAddress, TimeSpan.FromSeconds(90)); // the client waits longer than the server may
         var room = Rooms.New("frozen");
         var member = await http.JoinAsync(room, "Patient");
-        Assert.Equal(201, (await http.PostMessageAsync(room, member.Token, "before the freeze", "before")).Status);
+        Assert.Equal(201, (await http.SendMessageAsync(room, member.Token, "before the freeze", "before")).Status);
 
         azurite.Freeze();
         var frozenAt = DateTime.UtcNow;
@@ -154,7 +154,7 @@ public sealed class StorageOutageTests(Browser browser, ITestOutputHelper output
             {
                 http.HealthAsync(),
                 http.HistoryAsync(room),
-                http.PostMessageAsync(room, member.Token, "during the freeze", "during"),
+                http.SendMessageAsync(room, member.Token, "during the freeze", "during"),
                 http.PollAsync(room, member.Token, 5),
             };
             var answers = await Task.WhenAll(calls);
@@ -168,7 +168,7 @@ public sealed class StorageOutageTests(Browser browser, ITestOutputHelper output
         await Eventually.UntilAsync(async () => (await http.HealthAsync()).Status == 200, TimeSpan.FromSeconds(60), "health is 200 again");
         var healthyAfter = DateTime.UtcNow - thawedAt;
         // The message typed during the freeze is sent again, as the page would (same clientMessageId): stored once.
-        var retried = await http.PostMessageAsync(room, member.Token, "during the freeze", "during");
+        var retried = await http.SendMessageAsync(room, member.Token, "during the freeze", "during");
 
         output.WriteLine($"Azurite frozen (SIGSTOP) for {(thawedAt - frozenAt).TotalSeconds:0.0} s. health {health}; history {history.Status} in " +
             $"{history.Took.TotalSeconds:0.0} s; send {send.Status} in {send.Took.TotalSeconds:0.0} s; poll {poll.Status} in {poll.Took.TotalSeconds:0.0} s; " +
@@ -197,7 +197,7 @@ public sealed class StorageOutageTests(Browser browser, ITestOutputHelper output
         string.Join(", ", probes.GroupBy(p => $"{p.Route} {p.Status}").OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} ×{g.Count()}"));
 
     /// <summary>Every route a client uses, one round every half second; Carol is a member joined before the outage.</summary>
-    private static async Task ProbeAsync(ChatHttp http, string room, Member carol, ConcurrentQueue<Probe> probes, CancellationToken stop)
+    private static async Task ProbeAsync(ChatApi http, string room, Member carol, ConcurrentQueue<Probe> probes, CancellationToken stop)
     {
         var round = 0;
         while (!stop.IsCancellationRequested)
@@ -209,7 +209,7 @@ public sealed class StorageOutageTests(Browser browser, ITestOutputHelper output
                 ("health", () => http.HealthAsync()),
                 ("history", () => http.HistoryAsync(room, "?limit=10")),
                 ("members", () => http.MembersAsync(room)),
-                ("send", () => http.PostMessageAsync(room, carol.Token, text, $"probe-{round}")),
+                ("send", () => http.SendMessageAsync(room, carol.Token, text, $"probe-{round}")),
                 ("poll", () => http.PollAsync(room, carol.Token, 1)),
                 ("join", () => http.SendAsync(HttpMethod.Post, $"api/rooms/{room}/members")),
             ];

@@ -24,7 +24,7 @@ public sealed class TokenMatrixTests(ITestOutputHelper output)
         environment["Chat__MemberTimeoutSeconds"] = $"{MemberTimeoutSeconds}";
         environment["Chat__LastSeenWriteIntervalSeconds"] = "1";
         await using var server = await DevServerProcess.StartHealthyAsync(environment);
-        using var http = new ChatHttp(server.BaseAddress, TimeSpan.FromSeconds(30));
+        using var http = new ChatApi(server.BaseAddress, TimeSpan.FromSeconds(30));
         var room = Rooms.New("tokens");
         var otherRoom = Rooms.New("tokens-other");
 
@@ -36,7 +36,7 @@ public sealed class TokenMatrixTests(ITestOutputHelper output)
         var mallory = await http.JoinAsync(otherRoom, "Mallory");
         var leaver = await http.JoinAsync(room, "Leaver");
         Assert.Equal(204, (await http.LeaveAsync(room, leaver.UserId, leaver.Token)).Status);
-        Assert.Equal(201, (await http.PostMessageAsync(room, alice.Token, "the one real message")).Status);
+        Assert.Equal(201, (await http.SendMessageAsync(room, alice.Token, "the one real message")).Status);
 
         Case[] cases =
         [
@@ -80,7 +80,7 @@ public sealed class TokenMatrixTests(ITestOutputHelper output)
         // Nothing any refused request did is visible: one message stored, Alice and Bob still members and working.
         var stored = await http.AllMessagesAsync(room);
         Assert.Equal(["the one real message"], stored.Select(m => m.GetProperty("text").GetString()));
-        Assert.Equal(201, (await http.PostMessageAsync(room, bob.Token, "still here")).Status);
+        Assert.Equal(201, (await http.SendMessageAsync(room, bob.Token, "still here")).Status);
         Assert.Equal(200, (await http.PollAsync(room, alice.Token, 1)).Status);
 
         // Eve expired: she has been silent for longer than the timeout by now (waited for, not slept).
@@ -98,7 +98,7 @@ public sealed class TokenMatrixTests(ITestOutputHelper output)
     }
 
     /// <summary>Send, long poll and leave with the given Authorization header value (null: none).</summary>
-    private static async Task<List<(string Route, int Status)>> TryEveryRouteAsync(ChatHttp http, string room, string userId, string? authorization)
+    private static async Task<List<(string Route, int Status)>> TryEveryRouteAsync(ChatApi http, string room, string userId, string? authorization)
     {
         HttpRequestMessage[] requests =
         [

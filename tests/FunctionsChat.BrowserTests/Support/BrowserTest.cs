@@ -12,7 +12,7 @@ public abstract class BrowserTest(ChatSite site) : IAsyncLifetime
 
     protected ChatSite Site => site;
 
-    protected string Room { get; init; } = ChatSite.NewRoom();
+    protected string Room { get; init; } = Rooms.New("web");
 
     /// <summary>Console lines a test expects and may ignore; each test that sets one says why.</summary>
     protected Func<string, bool> ExpectedError { get; set; } = _ => false;
@@ -24,7 +24,7 @@ public abstract class BrowserTest(ChatSite site) : IAsyncLifetime
         return person;
     }
 
-    protected ChatApi Api() => new(site.BaseAddress);
+    protected ChatApi Api() => new(site.BaseAddress, TimeSpan.FromSeconds(30));
 
     public Task InitializeAsync() => Task.CompletedTask;
 

@@ -16,10 +16,6 @@ public sealed class ChatSite : IAsyncLifetime
 
     public Uri BaseAddress => Server.BaseAddress;
 
-    /// <summary>A room name of its own for each test: lowercase, digits and dashes, at most 32 characters.</summary>
-    public static string NewRoom(string prefix = "web", int randomChars = 12) =>
-        $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 1 + randomChars)];
-
     public async Task InitializeAsync()
     {
         // Checked first, so a missing browser fails at once with its own message instead of after a DevServer start.

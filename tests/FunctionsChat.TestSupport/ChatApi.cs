@@ -1,16 +1,20 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace FunctionsChat.ReliabilityTests.Support;
+namespace FunctionsChat.TestSupport;
 
-/// <summary>A member as the API issued it.</summary>
+/// <summary>A member as the API issued it on join.</summary>
 public sealed record Member(string Room, string UserId, string Name, string Token);
 
 /// <summary>One answer: status, body (parsed when JSON), a header or two, and how long it took.</summary>
 public sealed record Answer(int Status, JsonElement? Json, string? ContentType, string? RetryAfter, TimeSpan Took)
 {
+    /// <summary>The same status, typed.</summary>
+    public HttpStatusCode StatusCode => (HttpStatusCode)Status;
+
     public JsonElement Body => Json ?? throw new InvalidOperationException($"HTTP {Status} had no JSON body.");
 
     public IReadOnlyList<JsonElement> Messages => [.. Body.GetProperty("messages").EnumerateArray()];
@@ -19,15 +23,19 @@ public sealed record Answer(int Status, JsonElement? Json, string? ContentType, 
 }
 
 /// <summary>
-/// The chat API over plain HTTP, returning whatever the server answered (never asserting), so a test can watch
-/// status codes through a fault. Each request is bounded by the client's timeout.
+/// The chat API over plain HTTP, for the DevServer, browser and reliability tests. Every call but
+/// <see cref="JoinAsync"/> returns whatever the server answered (never asserting), so a test decides what it expects,
+/// also through a fault. Each request is bounded by the client's timeout (60 s unless given).
+/// For what a test must read beyond <see cref="Answer"/> (any response header), <see cref="Http"/> is the client itself.
 /// </summary>
-public sealed class ChatHttp(Uri baseAddress, TimeSpan? timeout = null) : IDisposable
+public sealed class ChatApi(Uri baseAddress, TimeSpan? timeout = null) : IDisposable
 {
     private readonly HttpClient _http = new() { BaseAddress = baseAddress, Timeout = timeout ?? TimeSpan.FromSeconds(60) };
 
-    public HttpClient Client => _http;
+    /// <summary>The underlying client (base address set), for requests whose whole response a test reads.</summary>
+    public HttpClient Http => _http;
 
+    /// <summary>Joins the room; anything but 201 throws, since a test cannot go on without its member.</summary>
     public async Task<Member> JoinAsync(string room, string name)
     {
         var answer = await SendAsync(HttpMethod.Post, $"api/rooms/{room}/members", JsonContent.Create(new { name }));
@@ -39,17 +47,21 @@ public sealed class ChatHttp(Uri baseAddress, TimeSpan? timeout = null) : IDispo
         return new Member(room, body.GetProperty("userId").GetString()!, body.GetProperty("name").GetString()!, body.GetProperty("token").GetString()!);
     }
 
-    public Task<Answer> PostMessageAsync(string room, string? token, string text, string? clientMessageId = null) =>
+    /// <summary>POST a message as the token's member (no token: no Authorization header).</summary>
+    public Task<Answer> SendMessageAsync(string room, string? token, string text, string? clientMessageId = null) =>
         SendAsync(HttpMethod.Post, $"api/rooms/{room}/messages", JsonContent.Create(new { text, clientMessageId }), token);
 
+    /// <summary>The long poll of the token's member, waiting at most <paramref name="timeoutSeconds"/>.</summary>
     public Task<Answer> PollAsync(string room, string? token, int timeoutSeconds) =>
         SendAsync(HttpMethod.Get, $"api/rooms/{room}/updates?timeout={timeoutSeconds}", token: token);
 
+    /// <summary>The room's history; <paramref name="query"/> is appended as it is (say <c>?after=…&amp;limit=…</c>).</summary>
     public Task<Answer> HistoryAsync(string room, string query = "") =>
         SendAsync(HttpMethod.Get, $"api/rooms/{room}/messages{query}");
 
     public Task<Answer> MembersAsync(string room) => SendAsync(HttpMethod.Get, $"api/rooms/{room}/members");
 
+    /// <summary>DELETE the member: it leaves (or is removed behind a page's back), and its next request gets 410.</summary>
     public Task<Answer> LeaveAsync(string room, string userId, string? token) =>
         SendAsync(HttpMethod.Delete, $"api/rooms/{room}/members/{userId}", token: token);
 
@@ -66,6 +78,7 @@ public sealed class ChatHttp(Uri baseAddress, TimeSpan? timeout = null) : IDispo
         return answer.Messages;
     }
 
+    /// <summary>Any request, with a bearer token when one is given.</summary>
     public async Task<Answer> SendAsync(HttpMethod method, string path, HttpContent? content = null, string? token = null)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
@@ -76,6 +89,7 @@ public sealed class ChatHttp(Uri baseAddress, TimeSpan? timeout = null) : IDispo
         return await SendAsync(request);
     }
 
+    /// <summary>A request built by the test (odd headers, odd bodies), answered as an <see cref="Answer"/>.</summary>
     public async Task<Answer> SendAsync(HttpRequestMessage request)
     {
         var clock = Stopwatch.StartNew();
@@ -90,7 +104,7 @@ public sealed class ChatHttp(Uri baseAddress, TimeSpan? timeout = null) : IDispo
             }
             catch (JsonException)
             {
-                // Not JSON (a routing 404 has no body; Kestrel's own 400s neither).
+                // Not JSON (a routing 404 has no body; Kestrel's own 400s neither; the page is HTML).
             }
         }
         var retryAfter = response.Headers.TryGetValues("Retry-After", out var values) ? string.Join(",", values) : null;
