@@ -9,7 +9,7 @@ namespace FunctionsChat.Updates;
 /// Cross-instance wake-up. While at least one long poll of a room waits on this instance, one loop per room reads the
 /// room's newest history row (a one-row range read) every <see cref="ChatOptions.RoomWatchIntervalMilliseconds"/>, and
 /// when a newer message appears that was not fanned out by this instance, wakes every poll of that room waiting here.
-/// Only a shortcut, like <see cref="WaitingPolls"/>: a poll that is not woken still finds its messages on its next
+/// Only a shortcut: a poll that is not woken still finds its messages on its next
 /// dequeue attempt, so correctness never depends on it.
 /// </summary>
 public sealed class RoomWatcher(
