@@ -23,7 +23,6 @@ public static class DevSecurity
         "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     private const string PolicyName = "ConfiguredOrigins";
-    private static readonly PathString ApiPrefix = new("/" + FunctionRoutes.Prefix.TrimEnd('/'));
 
     /// <summary>The origins allowed cross-origin, and whether credentials are allowed; empty when none are configured.</summary>
     public sealed record CorsSettings(IReadOnlyList<string> Origins, bool AllowCredentials, string Source)
@@ -90,8 +89,9 @@ public static class DevSecurity
     /// No token in an error answer; CORS on the API, security headers on everything else. Call before the static files
     /// are mapped.
     /// </summary>
-    public static WebApplication UseDevSecurity(this WebApplication app)
+    public static WebApplication UseDevSecurity(this WebApplication app, string routePrefix)
     {
+        var apiPrefix = new PathString("/" + routePrefix);
         // In Development, WebApplication puts the developer exception page in front of everything, and it prints every
         // request header back to the caller: a member's bearer token too, in answers that end up in proxies' logs, bug
         // reports and screenshots. So the token is blanked before an exception travels out to the page; the page
@@ -111,13 +111,13 @@ public static class DevSecurity
         var settings = app.Services.GetRequiredService<CorsSettings>();
         app.Logger.LogInformation("CORS: {Origins} ({Source}).",
             settings.Origins.Count == 0 ? "same origin only" : string.Join(", ", settings.Origins), settings.Source);
-        app.UseWhen(context => context.Request.Path.StartsWithSegments(ApiPrefix), api => api.UseCors(PolicyName).Use((context, next) =>
+        app.UseWhen(context => context.Request.Path.StartsWithSegments(apiPrefix), api => api.UseCors(PolicyName).Use((context, next) =>
         {
             // Every function result says so itself (ApiResult); this covers what the host answers alone (404, 405).
             context.Response.Headers.XContentTypeOptions = "nosniff";
             return next(context);
         }));
-        app.UseWhen(context => !context.Request.Path.StartsWithSegments(ApiPrefix), page => page.Use((context, next) =>
+        app.UseWhen(context => !context.Request.Path.StartsWithSegments(apiPrefix), page => page.Use((context, next) =>
         {
             var headers = context.Response.Headers;
             headers.ContentSecurityPolicy = PageContentSecurityPolicy;

@@ -43,6 +43,12 @@ public static class DevSettings
             new(StorageSetting, "UseDevelopmentStorage=true"),
             // One log line per request drowns everything else once a page long-polls.
             new("Logging:LogLevel:Microsoft.AspNetCore", "Warning"),
+            new("Logging:LogLevel:Yarp", "Warning"),
+            // The worker's own start-up lines (its private listening address, its content root) only confuse.
+            new("Logging:LogLevel:Worker.Microsoft.Hosting.Lifetime", "Warning"),
+            new("Logging:LogLevel:Worker.Microsoft.AspNetCore", "Warning"),
+            // The worker's ASP.NET Core integration makes an unused key ring; its warning is no news here.
+            new("Logging:LogLevel:Worker.Microsoft.AspNetCore.DataProtection", "Error"),
         ]);
         var file = repoRoot is null ? null : Path.Combine(repoRoot, "Functions", "local.settings.json");
         var loaded = file is not null && File.Exists(file);
@@ -56,7 +62,11 @@ public static class DevSettings
         return loaded ? file : null;
     }
 
-    public static Dictionary<string, string?> ReadValues(string file)
+    public static Dictionary<string, string?> ReadValues(string file) =>
+        ReadRawValues(file).ToDictionary(kv => kv.Key.Replace("__", ConfigurationPath.KeyDelimiter), kv => kv.Value, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The <c>Values</c> entries with their names as written (environment-variable form).</summary>
+    private static Dictionary<string, string?> ReadRawValues(string file)
     {
         using var json = JsonDocument.Parse(File.ReadAllText(file), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -64,11 +74,41 @@ public static class DevSettings
         {
             foreach (var setting in section.EnumerateObject())
             {
-                values[setting.Name.Replace("__", ConfigurationPath.KeyDelimiter)] =
+                values[setting.Name] =
                     setting.Value.ValueKind == JsonValueKind.String ? setting.Value.GetString() : setting.Value.GetRawText();
             }
         }
         return values;
+    }
+
+    /// <summary>
+    /// The app settings a worker process gets on top of DevServer's own environment, as Core Tools gives them: every
+    /// <c>Values</c> entry of local.settings.json that the environment does not already set, then what DevServer
+    /// itself decided (the storage connection, a development signing key, the environment name).
+    /// </summary>
+    public static Dictionary<string, string> WorkerSettings(IConfiguration configuration, string? settingsFile, IHostEnvironment environment)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (settingsFile is not null)
+        {
+            foreach (var (name, value) in ReadRawValues(settingsFile))
+            {
+                if (Environment.GetEnvironmentVariable(name) is null && value is not null)
+                {
+                    settings[name] = value;
+                }
+            }
+        }
+        settings[StorageSetting] = configuration[StorageSetting]!;
+        if (configuration[DevSigningKey.Setting] is { Length: > 0 } key)
+        {
+            settings[DevSigningKey.Setting.Replace(":", "__")] = key;
+        }
+        if (Environment.GetEnvironmentVariable("AZURE_FUNCTIONS_ENVIRONMENT") is null && !settings.ContainsKey("AZURE_FUNCTIONS_ENVIRONMENT"))
+        {
+            settings["AZURE_FUNCTIONS_ENVIRONMENT"] = environment.EnvironmentName;
+        }
+        return settings;
     }
 
     /// <summary>http://localhost:7071 like func, unless --urls or ASPNETCORE_URLS/DOTNET_URLS says otherwise.</summary>

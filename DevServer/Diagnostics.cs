@@ -1,32 +1,51 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
-using FunctionsChat.Storage.Azure;
+using FunctionsChat.DevServer.Otlp;
+using FunctionsChat.DevServer.Workers;
+using Grpc.Core;
 
 namespace FunctionsChat.DevServer;
 
 /// <summary>
-/// Development only: <c>GET /_dev/metrics</c> reports the storage operations counted by
-/// <see cref="StorageOperationCounter"/> (listened to with a <see cref="MeterListener"/>) and this process's memory, so a
-/// load test can read costs before and after a run. <c>POST /_dev/metrics/reset-peak</c> restarts the sampled memory peak.
-/// Never part of the function app: only DevServer maps it, and only in the Development environment.
+/// Development only: <c>GET /_dev/metrics</c> reports the storage operations the worker processes counted
+/// (their <c>chat.storage.operations</c> meter, exported to DevServer over OTLP) and the workers' memory, so a load
+/// test can read costs before and after a run. <c>POST /_dev/metrics/reset-peak</c> restarts the sampled memory peak.
+/// Nothing of it is in the function app: the worker only exports its meters, as it would to any collector.
 /// </summary>
 internal static class Diagnostics
 {
     public const string Route = "/_dev/metrics";
 
-    public static WebApplication MapDevDiagnostics(this WebApplication app)
+    /// <summary>How often the worker exports; the figures lag the work by up to this much.</summary>
+    public static readonly TimeSpan ExportInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The settings that point a worker's OTLP exporter at DevServer, unless the developer set their own.</summary>
+    public static Dictionary<string, string> WorkerExportSettings(IConfiguration configuration, Uri rpcUri)
     {
-        if (!app.Environment.IsDevelopment())
+        if (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            return app;
+            return [];
         }
-        var counts = new StorageCounts();
-        var memory = new MemorySampler();
-        app.Lifetime.ApplicationStopping.Register(() =>
+        return new()
         {
-            counts.Dispose();
-            memory.Dispose();
-        });
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = rpcUri.ToString().TrimEnd('/'),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = $"{(int)ExportInterval.TotalMilliseconds}",
+        };
+    }
+
+    public static void MapOtlpReceiver(this WebApplication rpc)
+    {
+        rpc.MapGrpcService<OtlpMetricsService>();
+        rpc.MapGrpcService<OtlpTracesService>();
+        rpc.MapGrpcService<OtlpLogsService>();
+    }
+
+    public static WebApplication MapDevDiagnostics(this WebApplication app, WorkerPool pool)
+    {
+        var counts = app.Services.GetRequiredService<StorageCounts>();
+        var memory = new MemorySampler(pool);
+        app.Lifetime.ApplicationStopping.Register(memory.Dispose);
         app.MapGet(Route, () => Results.Json(new
         {
             storageOperations = counts.Snapshot(),
@@ -40,88 +59,119 @@ internal static class Diagnostics
         return app;
     }
 
-    /// <summary>Sums <c>chat.storage.operations</c> by its <c>service</c> tag (table, queue).</summary>
-    private sealed class StorageCounts : IDisposable
+    /// <summary>
+    /// <c>chat.storage.operations</c> by its <c>service</c> attribute (table, queue), summed over every worker process
+    /// that ever exported (by <c>service.instance.id</c>), so a restarted worker's counts are not lost.
+    /// </summary>
+    internal sealed class StorageCounts
     {
-        private readonly MeterListener listener = new();
-        private long table;
-        private long queue;
-        private long other;
+        public const string MetricName = "chat.storage.operations";
+        private readonly ConcurrentDictionary<(string Instance, string Service), long> _cumulative = new();
+        private readonly ConcurrentDictionary<string, long> _deltas = new();
 
-        public StorageCounts()
+        public void Record(ExportMetricsServiceRequest request)
         {
-            listener.InstrumentPublished = (instrument, l) =>
+            foreach (var resource in request.ResourceMetrics)
             {
-                if (instrument.Meter.Name == StorageOperationCounter.MeterName && instrument.Name == StorageOperationCounter.InstrumentName)
+                var instance = resource.Resource?.Attributes.FirstOrDefault(a => a.Key == "service.instance.id")?.Value?.StringValue ?? "";
+                foreach (var metric in resource.ScopeMetrics.SelectMany(s => s.Metrics).Where(m => m.Name == MetricName && m.Sum is not null))
                 {
-                    l.EnableMeasurementEvents(instrument);
+                    var byService = metric.Sum.DataPoints
+                        .GroupBy(p => p.Attributes.FirstOrDefault(a => a.Key == "service")?.Value?.StringValue ?? "other")
+                        .Select(g => (Service: g.Key, Value: g.Sum(p => p.ValueCase == NumberDataPoint.ValueOneofCase.AsInt ? p.AsInt : (long)p.AsDouble)));
+                    foreach (var (service, value) in byService)
+                    {
+                        if (metric.Sum.AggregationTemporality == AggregationTemporality.Delta)
+                        {
+                            _deltas.AddOrUpdate(service, value, (_, total) => total + value);
+                        }
+                        else
+                        {
+                            _cumulative[(instance, service)] = value;
+                        }
+                    }
                 }
-            };
-            listener.SetMeasurementEventCallback<long>(OnMeasurement);
-            listener.Start();
+            }
         }
 
         public object Snapshot()
         {
-            var (t, q, o) = (Interlocked.Read(ref table), Interlocked.Read(ref queue), Interlocked.Read(ref other));
-            return new { table = t, queue = q, other = o, total = t + q + o };
-        }
-
-        public void Dispose() => listener.Dispose();
-
-        private void OnMeasurement(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
-        {
-            var service = "";
-            foreach (var tag in tags)
-            {
-                if (tag.Key == "service")
-                {
-                    service = tag.Value as string ?? "";
-                }
-            }
-            switch (service)
-            {
-                case "table": Interlocked.Add(ref table, value); break;
-                case "queue": Interlocked.Add(ref queue, value); break;
-                default: Interlocked.Add(ref other, value); break;
-            }
+            long Of(string service) =>
+                _cumulative.Where(kv => kv.Key.Service == service).Sum(kv => kv.Value) + _deltas.GetValueOrDefault(service);
+            var (table, queue) = (Of("table"), Of("queue"));
+            var all = _cumulative.Values.Sum() + _deltas.Values.Sum();
+            return new { table, queue, other = all - table - queue, total = all };
         }
     }
 
-    /// <summary>The OS's lifetime peak, plus a peak sampled every 100 ms that a load test can reset at its start.</summary>
+    private sealed class OtlpMetricsService(StorageCounts counts) : MetricsService.MetricsServiceBase
+    {
+        public override Task<ExportMetricsServiceResponse> Export(ExportMetricsServiceRequest request, ServerCallContext context)
+        {
+            counts.Record(request);
+            return Task.FromResult(new ExportMetricsServiceResponse());
+        }
+    }
+
+    private sealed class OtlpTracesService : Otlp.Traces.TraceService.TraceServiceBase
+    {
+        public override Task<Otlp.Traces.ExportTraceServiceResponse> Export(Otlp.Traces.ExportTraceServiceRequest request, ServerCallContext context) =>
+            Task.FromResult(new Otlp.Traces.ExportTraceServiceResponse());
+    }
+
+    private sealed class OtlpLogsService : Otlp.Logs.LogsService.LogsServiceBase
+    {
+        public override Task<Otlp.Logs.ExportLogsServiceResponse> Export(Otlp.Logs.ExportLogsServiceRequest request, ServerCallContext context) =>
+            Task.FromResult(new Otlp.Logs.ExportLogsServiceResponse());
+    }
+
+    /// <summary>
+    /// The worker processes' memory added up: now, the OS's peaks, and a sum sampled every 100 ms that a load test can
+    /// reset at its start. CPU is the workers' total.
+    /// </summary>
     private sealed class MemorySampler : IDisposable
     {
-        private readonly Timer timer;
-        private long sampledPeak;
+        private readonly WorkerPool _pool;
+        private readonly Timer _timer;
+        private long _sampledPeak;
 
-        public MemorySampler() => timer = new Timer(_ => Sample(), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(100));
+        public MemorySampler(WorkerPool pool)
+        {
+            _pool = pool;
+            _timer = new Timer(_ => Sample(), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(100));
+        }
 
-        public void ResetPeak() => Interlocked.Exchange(ref sampledPeak, Environment.WorkingSet);
+        public void ResetPeak() => Interlocked.Exchange(ref _sampledPeak, Measure().WorkingSet);
 
         public object Snapshot()
         {
             Sample();
-            using var process = Process.GetCurrentProcess();
-            var gc = GC.GetGCMemoryInfo();
+            var now = Measure();
+            using var devServer = Process.GetCurrentProcess();
             return new
             {
-                workingSetBytes = process.WorkingSet64,
-                peakWorkingSetBytes = process.PeakWorkingSet64,
-                sampledPeakWorkingSetBytes = Interlocked.Read(ref sampledPeak),
-                managedHeapBytes = GC.GetTotalMemory(false),
-                gcHeapSizeBytes = gc.HeapSizeBytes,
-                threads = process.Threads.Count,
-                cpuSeconds = process.TotalProcessorTime.TotalSeconds,
+                workers = now.Workers,
+                workingSetBytes = now.WorkingSet,
+                peakWorkingSetBytes = now.Peak,
+                sampledPeakWorkingSetBytes = Interlocked.Read(ref _sampledPeak),
+                cpuSeconds = now.CpuSeconds,
+                devServerWorkingSetBytes = devServer.WorkingSet64,
             };
         }
 
-        public void Dispose() => timer.Dispose();
+        public void Dispose() => _timer.Dispose();
+
+        private (int Workers, long WorkingSet, long Peak, double CpuSeconds) Measure()
+        {
+            var samples = _pool.Processes.Select(p => p.Sample()).Where(s => s is not null).Select(s => s!.Value).ToList();
+            return (samples.Count, samples.Sum(s => s.WorkingSet), samples.Sum(s => s.Peak), samples.Sum(s => s.CpuSeconds));
+        }
 
         private void Sample()
         {
-            var now = Environment.WorkingSet;
+            var now = Measure().WorkingSet;
             long seen;
-            while (now > (seen = Interlocked.Read(ref sampledPeak)) && Interlocked.CompareExchange(ref sampledPeak, now, seen) != seen)
+            while (now > (seen = Interlocked.Read(ref _sampledPeak)) && Interlocked.CompareExchange(ref _sampledPeak, now, seen) != seen)
             {
             }
         }

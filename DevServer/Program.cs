@@ -1,10 +1,10 @@
-using FunctionsChat;
 using FunctionsChat.DevServer;
+using FunctionsChat.DevServer.Http;
+using FunctionsChat.DevServer.Workers;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.Extensions.Options;
 
-// DevServer: the function app as a plain ASP.NET Core app, for this machine. Same function classes, same AddChat
-// registrations and the same settings as under func start; plus Azurite, the page and the timer.
+// DevServer: a small Functions host for this machine. It starts the real function app build as worker processes and
+// drives them over the Functions RPC protocol, as func start and Azure do; plus Azurite, the page and the timer.
 try
 {
     var repoRoot = RepoRoot.Find();
@@ -16,12 +16,27 @@ try
     var devKey = DevSigningKey.EnsureForDevelopment(builder.Configuration, builder.Environment,
         Path.Combine(repoRoot ?? Environment.CurrentDirectory, ".devdata"));
     var azuritePorts = Azurite.Configure(builder.Configuration);
+    var functionApp = FunctionApp.Locate(builder.Configuration);
+    var workerCount = WorkerPool.ReadCount(builder.Configuration);
 
-    // 2. The one shared registration of the chat, and the timer functions.
-    var functions = typeof(ChatOptions).Assembly;
-    builder.Services.AddChat(builder.Configuration);
-    var timers = TimerFunctions.Discover(functions, builder.Configuration);
-    builder.Services.AddHostedService(services => ActivatorUtilities.CreateInstance<TimerFunctions>(services, timers));
+    // 2. The host side of the RPC protocol (and, in Development, the OTLP receiver for the workers' meters).
+    var storageCounts = new Diagnostics.StorageCounts();
+    await using var rpc = await RpcServer.StartAsync(b => b.Services.AddSingleton(storageCounts), r => r.MapOtlpReceiver());
+    var workerSettings = DevSettings.WorkerSettings(builder.Configuration, settingsFile, builder.Environment);
+    if (builder.Environment.IsDevelopment())
+    {
+        foreach (var (name, value) in Diagnostics.WorkerExportSettings(builder.Configuration, rpc.Uri))
+        {
+            workerSettings[name] = value;
+        }
+    }
+    builder.Services.AddSingleton(services => new WorkerPool(functionApp, rpc, workerSettings, workerCount, services.GetRequiredService<ILoggerFactory>())
+    {
+        SendInvocationCancel = builder.Configuration.GetValue("DevServer:SendInvocationCancel", true),
+    });
+    builder.Services.AddHttpForwarder();
+    builder.Services.AddSingleton<HttpFunctionInvoker>();
+    builder.Services.AddSingleton(storageCounts);
     builder.AddDevSecurity(settingsFile);
 
     var app = builder.Build();
@@ -39,10 +54,20 @@ try
     // 3. Azurite, when storage is the local emulator: the one already running, or ours until we exit.
     await using var azurite = azuritePorts is null ? null : await Azurite.EnsureRunningAsync(azuritePorts, repoRoot, log);
 
-    // 4. Every HTTP function at api/{route}, then the page at /.
-    app.MapFunctions(functions);
-    app.MapDevDiagnostics();
-    app.UseDevSecurity();
+    // 4. The worker processes; what they report decides the routes and the timers. Stopped before Azurite.
+    var pool = app.Services.GetRequiredService<WorkerPool>();
+    await using var stopWorkers = pool;
+    log.LogInformation("Starting {Count} worker process(es) of {App}.", workerCount, functionApp.WorkerPath);
+    var functions = await pool.StartAsync();
+    var timers = ActivatorUtilities.CreateInstance<TimerFunctions>(app.Services, functions.Timers);
+
+    // 5. Every HTTP function at its route, the page at /, dev diagnostics.
+    app.UseDevSecurity(functionApp.RoutePrefix);
+    app.MapFunctions(functions, functionApp.RoutePrefix);
+    if (app.Environment.IsDevelopment())
+    {
+        app.MapDevDiagnostics(pool);
+    }
     app.UseDefaultFiles();
     app.UseStaticFiles(new StaticFileOptions
     {
@@ -54,12 +79,15 @@ try
         log.LogWarning("No StaticSite folder found; only the API is served.");
     }
 
-    // 5. One line that says where to go.
+    // 6. Like func start: the function list, then one line that says where to go.
     app.Lifetime.ApplicationStarted.Register(() =>
     {
         var url = app.Urls.First().Replace("://0.0.0.0", "://localhost").Replace("://[::]", "://localhost").Replace("://+", "://localhost").TrimEnd('/');
+        Console.WriteLine(FunctionList.Describe(functions, url, functionApp.RoutePrefix));
         Console.WriteLine($"FunctionsChat is running at {url}/ (room: {url}/?room=lobby). Press Ctrl+C to stop.");
+        _ = timers.StartAsync(app.Lifetime.ApplicationStopping);
     });
+    app.Lifetime.ApplicationStopping.Register(() => _ = timers.StopAsync(CancellationToken.None));
 
     // Read now: once RunAsync fails, the host (and app.Urls with it) is disposed.
     var urls = (app.Configuration[WebHostDefaults.ServerUrlsKey] ?? "").Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
@@ -69,20 +97,16 @@ try
     }
     catch (IOException e) when (e.InnerException is AddressInUseException)
     {
-        // Kestrel binds only now, after Azurite started; thrown inside its `await using` scope, so that Azurite is stopped
-        // before the message is printed.
+        // Kestrel binds only now, after Azurite and the workers started; thrown inside their `await using` scopes, so
+        // that they are stopped before the message is printed.
         var where = urls.Length == 1 ? urls[0] : $"one of {string.Join(", ", urls)}";
         throw new DevServerException($"{where} is already in use — stop the other process or pass --urls http://127.0.0.1:<another port>.");
     }
+    await timers.StopAsync(CancellationToken.None);
     return 0;
 }
 catch (DevServerException e)
 {
     Console.Error.WriteLine($"DevServer cannot start: {e.Message}");
-    return 1;
-}
-catch (OptionsValidationException e)
-{
-    Console.Error.WriteLine($"DevServer cannot start: {string.Join(" ", e.Failures)}");
     return 1;
 }

@@ -40,6 +40,18 @@ public sealed class ApiResult(int statusCode, object? body = null, string conten
             return;
         }
         response.ContentType = $"{ContentType}; charset=utf-8";
-        await JsonSerializer.SerializeAsync(response.Body, Body, Body.GetType(), ApiJson.Options, response.HttpContext.RequestAborted);
+        // A caller who left is normal (a closed tab ends its long poll): no one to write to, and no failure.
+        var callerGone = response.HttpContext.RequestAborted;
+        if (callerGone.IsCancellationRequested)
+        {
+            return;
+        }
+        try
+        {
+            await JsonSerializer.SerializeAsync(response.Body, Body, Body.GetType(), ApiJson.Options, callerGone);
+        }
+        catch (OperationCanceledException) when (callerGone.IsCancellationRequested)
+        {
+        }
     }
 }

@@ -32,13 +32,30 @@ public sealed class PollUpdates(MemberAccess access, Presence presence, InboxWai
         {
             return Api.BadRequest($"'timeout' is a whole number of seconds from 1 to {MaxTimeoutSeconds}.");
         }
+        // The host cancels the function's token only by InvocationCancel; a caller who leaves aborts the forwarded
+        // request. Either one ends the wait, so what was handed to this poll goes back to the queue.
+        using var callerGone = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, request.HttpContext.RequestAborted);
+        try
+        {
+            return await PollAsync(request, room, TimeSpan.FromSeconds(seconds), callerGone.Token);
+        }
+        catch (OperationCanceledException) when (callerGone.IsCancellationRequested)
+        {
+            // Normal, not a failure: the tab closed or the host is stopping. Should anyone still read this, it is an
+            // empty page, and they poll again.
+            return Api.Ok(new MessagePage([]));
+        }
+    });
+
+    private async Task<IActionResult> PollAsync(HttpRequest request, string room, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         var (member, error) = await access.AuthenticateAsync(request, room, cancellationToken);
         if (error is not null)
         {
             return error;
         }
         // A short member timeout shortens every poll (see ChatOptions.LongestPoll), so a live member never expires.
-        var wait = TimeSpan.FromSeconds(seconds) < longestPoll ? TimeSpan.FromSeconds(seconds) : longestPoll;
+        var wait = timeout < longestPoll ? timeout : longestPoll;
         // The lastSeen write (due every 15 s) runs alongside the wait instead of before it: when many members' writes
         // fall due together they would otherwise keep their polls from being ready for a hand-over.
         var seen = presence.MarkSeenAsync(member!, cancellationToken);
@@ -56,12 +73,12 @@ public sealed class PollUpdates(MemberAccess access, Presence presence, InboxWai
         {
             await seen;
         }
-        catch (StorageUnavailableException) when (messages is { Count: > 0 })
+        catch (Exception e) when (messages is { Count: > 0 } && e is StorageUnavailableException or OperationCanceledException)
         {
             // The messages are already taken from the inbox: answer with them; the next poll writes lastSeen.
         }
         return messages is null
             ? Api.Gone("This member's inbox is gone: it left or expired. Join again.")
             : Api.Ok(new MessagePage(messages));
-    });
+    }
 }

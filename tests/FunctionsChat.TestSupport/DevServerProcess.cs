@@ -12,6 +12,7 @@ public sealed class DevServerProcess : IAsyncDisposable
 {
     public const int SigInt = 2;
     public const int SigTerm = 15;
+    public const int SigKill = 9;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
 
     private readonly StringBuilder _output = new();
@@ -131,16 +132,54 @@ public sealed class DevServerProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// SIGKILL, as a crash or an out-of-memory kill would: no shutdown, open connections reset, in-flight requests lost.
-    /// Only DevServer itself; an Azurite it started would be orphaned, so use this with an Azurite it did not start.
+    /// SIGKILL to DevServer and its worker processes, as a crash or an out-of-memory kill of the instance would: no
+    /// shutdown, open connections reset, in-flight requests lost. An Azurite it started would be orphaned, so use this
+    /// with an Azurite it did not start.
     /// </summary>
     public async Task KillAsync()
     {
+        var workers = WorkerProcessIds();
         if (!Process.HasExited)
         {
             Process.Kill(entireProcessTree: false);
         }
+        foreach (var pid in workers)
+        {
+            _ = kill(pid, SigKill);
+        }
         await WaitForExitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>
+    /// The function app's worker processes DevServer runs now: its children whose command line runs
+    /// FunctionsChat.Functions.dll (read from /proc, as <c>ps</c> does).
+    /// </summary>
+    public IReadOnlyList<int> WorkerProcessIds()
+    {
+        var workers = new List<int>();
+        foreach (var folder in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(folder), out var pid))
+            {
+                continue;
+            }
+            try
+            {
+                // stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after the last ')'.
+                var stat = File.ReadAllText(Path.Combine(folder, "stat"));
+                var parent = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
+                var commandLine = File.ReadAllText(Path.Combine(folder, "cmdline")).Split('\0');
+                if (parent == Process.Id && commandLine.Any(a => a.EndsWith("FunctionsChat.Functions.dll", StringComparison.Ordinal)))
+                {
+                    workers.Add(pid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                // Gone meanwhile.
+            }
+        }
+        return workers;
     }
 
     public async ValueTask DisposeAsync()

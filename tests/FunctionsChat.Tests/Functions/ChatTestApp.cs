@@ -86,8 +86,16 @@ public sealed class ChatTestApp
     public Task<TestResponse> HistoryAsync(string room, string query = "") =>
         RunAsync(r => Function<GetMessages>().Run(r, room, CancellationToken.None), Request("GET", query: query));
 
-    public Task<TestResponse> PollAsync(string room, string? token, string query = "", CancellationToken cancellationToken = default) =>
-        RunAsync(r => Function<PollUpdates>().Run(r, room, cancellationToken), Request("GET", token: token, query: query));
+    /// <summary>
+    /// A poll as the worker runs it: <paramref name="cancellationToken"/> is the function's token (the host's
+    /// InvocationCancel), <paramref name="requestAborted"/> the forwarded request's abort (the caller left).
+    /// </summary>
+    public Task<TestResponse> PollAsync(string room, string? token, string query = "", CancellationToken cancellationToken = default, CancellationToken requestAborted = default)
+    {
+        var request = Request("GET", token: token, query: query);
+        request.HttpContext.RequestAborted = requestAborted;
+        return RunAsync(r => Function<PollUpdates>().Run(r, room, cancellationToken), request);
+    }
 
     public Task<TestResponse> ListMembersAsync(string room) =>
         RunAsync(r => Function<ListMembers>().Run(r, room, CancellationToken.None), Request("GET"));

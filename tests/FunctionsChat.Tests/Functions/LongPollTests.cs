@@ -99,20 +99,56 @@ public sealed class LongPollTests
         Assert.InRange(app.Inboxes.ReceiveCalls, 3, 6);
     }
 
-    [Fact]
-    public async Task APollThatTheClientAbandonsStopsLooping()
+    public enum Departure
+    {
+        /// <summary>The host sent InvocationCancel: the function's token fires.</summary>
+        InvocationCancelled,
+
+        /// <summary>The caller left: the forwarded request is aborted, the function's token does not fire.</summary>
+        RequestAborted,
+    }
+
+    [Theory]
+    [InlineData(Departure.InvocationCancelled)]
+    [InlineData(Departure.RequestAborted)]
+    public async Task APollWhoseCallerLeftStopsLoopingAndEndsQuietly(Departure departure)
     {
         var alice = await app.JoinAsMemberAsync("lobby");
-        using var abandon = new CancellationTokenSource();
-        var poll = app.PollAsync("lobby", alice.Token, "timeout=30", abandon.Token);
+        using var leave = new CancellationTokenSource();
+        var poll = departure == Departure.InvocationCancelled
+            ? app.PollAsync("lobby", alice.Token, "timeout=30", cancellationToken: leave.Token)
+            : app.PollAsync("lobby", alice.Token, "timeout=30", requestAborted: leave.Token);
         await WaitUntilAsync(() => app.Inboxes.ReceiveCalls > 0);
 
-        abandon.Cancel();
+        leave.Cancel();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => poll.WaitAsync(TimeSpan.FromSeconds(10)));
+        // No exception: a closed tab is normal, not a failed invocation.
+        var answer = await poll.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(200, answer.Status);
         var callsAfterCancel = app.Inboxes.ReceiveCalls;
         app.Clock.Advance(TimeSpan.FromSeconds(30));
         Assert.Equal(callsAfterCancel, app.Inboxes.ReceiveCalls);
+    }
+
+    [Theory]
+    [InlineData(Departure.InvocationCancelled)]
+    [InlineData(Departure.RequestAborted)]
+    public async Task WhatASendHandsToAPollWhoseCallerLeftStaysInTheInbox(Departure departure)
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+        var bob = await app.JoinAsMemberAsync("lobby");
+        using var leave = new CancellationTokenSource();
+        var gone = departure == Departure.InvocationCancelled
+            ? app.PollAsync("lobby", bob.Token, "timeout=30", cancellationToken: leave.Token)
+            : app.PollAsync("lobby", bob.Token, "timeout=30", requestAborted: leave.Token);
+        await WaitUntilAsync(() => app.Inboxes.ReceiveCalls > 0);
+        leave.Cancel();
+        await gone.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(201, (await app.SendTextAsync(alice, "while you were away")).Status);
+
+        var back = await app.PollAsync("lobby", bob.Token, "timeout=1");
+        Assert.Equal(["while you were away"], back.MessageTexts);
     }
 
     [Theory]

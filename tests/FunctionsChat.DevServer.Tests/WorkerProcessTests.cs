@@ -1,0 +1,86 @@
+using System.Net;
+
+namespace FunctionsChat.DevServer.Tests;
+
+/// <summary>The function app runs in a worker process of its own, driven over gRPC, and DevServer answers for it.</summary>
+[Collection(TwoDevServersCollection.Name)]
+public sealed class WorkerProcessTests(TwoDevServers servers)
+{
+    [Fact]
+    public void TheFunctionAppRunsAsItsOwnDotnetProcessStartedLikeTheHostStartsIt()
+    {
+        var worker = Assert.Single(servers.A.WorkerProcessIds());
+
+        var commandLine = File.ReadAllText($"/proc/{worker}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        Assert.EndsWith("dotnet", commandLine[0]);
+        Assert.EndsWith("FunctionsChat.Functions.dll", commandLine[1]);
+        Assert.Contains("--functions-uri", commandLine);
+        Assert.Contains("--functions-worker-id", commandLine);
+        Assert.Contains("--workerId", commandLine);
+        var environment = File.ReadAllText($"/proc/{worker}/environ").Split('\0');
+        Assert.Contains(environment, e => e.StartsWith("FUNCTIONS_APPLICATION_DIRECTORY=", StringComparison.Ordinal));
+        Assert.Contains(environment, e => e.StartsWith("FUNCTIONS_WORKER_RUNTIME=dotnet-isolated", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task NoInvocationSendsItsHttpResultBackOverGrpcAsWell()
+    {
+        var room = Rooms.New("e2e");
+        using var api = new ChatApi(servers.A.BaseAddress);
+        var alice = await api.JoinAsync(room, "alice");
+        var poll = api.PollAsync(room, alice.Token, timeoutSeconds: 10);
+        Assert.Equal(HttpStatusCode.Created, (await api.SendMessageAsync(room, alice.Token, "once")).StatusCode);
+        Assert.Single((await poll).Messages);
+        Assert.Equal(HttpStatusCode.OK, (await api.HistoryAsync(room)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.MembersAsync(room)).StatusCode);
+
+        // DevServer logs a warning for every InvocationResponse that carries a return value: the join token in it.
+        Assert.DoesNotContain("sent a return value over gRPC", servers.A.Output);
+    }
+
+    [Fact]
+    public async Task AKilledWorkerFailsItsInFlightRequestWithAProblemAndIsReplaced()
+    {
+        await using var server = await DevServerProcess.StartHealthyAsync(ChatEnvironment.OnSharedAzurite());
+        var room = Rooms.New("e2e");
+        using var api = new ChatApi(server.BaseAddress);
+        var alice = await api.JoinAsync(room, "alice");
+        var first = Assert.Single(server.WorkerProcessIds());
+
+        var inFlight = api.PollAsync(room, alice.Token, timeoutSeconds: 20);
+        await Task.Delay(1000);
+        Assert.Equal(0, Kill(first));
+
+        var failed = await inFlight;
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        Assert.Equal("application/problem+json", failed.ContentType);
+        Assert.NotNull(failed.RetryAfter);
+        // The next request waits for the new worker and succeeds: the member and its inbox are in storage, not in
+        // the process that died.
+        var sent = await api.SendMessageAsync(room, alice.Token, "after the crash");
+        Assert.Equal(HttpStatusCode.Created, sent.StatusCode);
+        Assert.Single((await api.PollAsync(room, alice.Token, timeoutSeconds: 5)).Messages);
+        Assert.NotEqual(first, Assert.Single(server.WorkerProcessIds()));
+        Assert.Contains($"Worker process {first} exited", server.Output);
+    }
+
+    [Fact]
+    public async Task TheTimerFunctionRunsInTheWorkerOnItsSchedule()
+    {
+        // ExpireMembers runs every minute, at second 0.
+        var deadline = DateTime.UtcNow.AddSeconds(75);
+        while (!servers.A.Output.Contains("Executed 'Functions.ExpireMembers' (Succeeded") && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+        }
+        Assert.Contains("Executed 'Functions.ExpireMembers' (Succeeded", servers.A.Output);
+    }
+
+    private static int Kill(int pid) => Posix.Kill(pid, DevServerProcess.SigKill);
+}
+
+internal static class Posix
+{
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    internal static extern int Kill(int pid, int signal);
+}
