@@ -141,35 +141,89 @@ public sealed class ChatMetricsTests : IDisposable
     public async Task AFanOutRoundIsASpanUnderTheSendThatStartedIt()
     {
         var room = "spans-" + Guid.NewGuid().ToString("N")[..8];
-        var rounds = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name is ChatTracing.SourceName or "FunctionsChat.Tests",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity =>
-            {
-                if (activity.OperationName == ChatTracing.FanOutActivityName && Equals(activity.GetTagItem("chat.room"), room))
-                {
-                    lock (rounds)
-                    {
-                        rounds.Add(activity);
-                    }
-                }
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
-        using var source = new ActivitySource("FunctionsChat.Tests");
+        using var rounds = new FanOutSpans(room);
         var alice = await app.JoinAsMemberAsync(room);
 
-        using (var request = source.StartActivity("POST messages", ActivityKind.Server))
+        using (var request = FanOutSpans.Requests.StartActivity("POST messages", ActivityKind.Server))
         {
             Assert.Equal(201, (await app.SendTextAsync(alice, "traced")).Status);
-            var round = Assert.Single(rounds);
+            var round = Assert.Single(rounds.Stopped);
             Assert.Equal(request!.TraceId, round.TraceId);
             Assert.Equal(request.SpanId, round.ParentSpanId);
             Assert.Equal(ActivityKind.Internal, round.Kind);
             Assert.Equal(1, round.GetTagItem("chat.fanout.messages"));
         }
+    }
+
+    [Fact]
+    public async Task AGroupCommitRoundIsASpanUnderTheFirstSendThatWaitedForItNotUnderTheSendOfTheRoundBefore()
+    {
+        var room = "spans-" + Guid.NewGuid().ToString("N")[..8];
+        using var rounds = new FanOutSpans(room);
+        var alice = await app.JoinAsMemberAsync(room);
+        var gated = new HeldFirstPut(app.Inboxes);
+        var fanOut = ActivatorUtilities.CreateInstance<MessageFanOut>(app.Services, (IInboxes)gated);
+        var ids = app.Services.GetRequiredService<MessageIds>();
+        ChatMessage Message(string text) => new(ids.Next().Id, room, alice.UserId, alice.Name, text, app.Clock.GetUtcNow());
+
+        Task Send(string name, string text, out ActivitySpanId span)
+        {
+            using var request = FanOutSpans.Requests.StartActivity(name, ActivityKind.Server)!;
+            span = request.SpanId;
+            return fanOut.DeliverAsync(Message(text), CancellationToken.None);
+        }
+
+        var first = Send("first send", "m1", out var firstSpan);
+        await gated.FirstPutHeld.WaitAsync(TimeSpan.FromSeconds(10));
+        var second = Send("second send", "m2", out var secondSpan);
+        var third = Send("third send", "m3", out _);
+        gated.Release();
+        await Task.WhenAll(first, second, third).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal([firstSpan, secondSpan], rounds.Stopped.Select(r => r.ParentSpanId));
+        Assert.Equal([1, 2], rounds.Stopped.Select(r => (int)r.GetTagItem("chat.fanout.messages")!));
+    }
+
+    /// <summary>Records the fan-out spans of one room (the listener sees every test's spans) and creates test "request" spans.</summary>
+    private sealed class FanOutSpans : IDisposable
+    {
+        public const string RequestsSourceName = "FunctionsChat.Tests";
+        public static readonly ActivitySource Requests = new(RequestsSourceName);
+        private readonly List<Activity> stopped = [];
+        private readonly ActivityListener listener;
+
+        public FanOutSpans(string room)
+        {
+            listener = new ActivityListener
+            {
+                ShouldListenTo = source => source.Name is ChatTracing.SourceName or RequestsSourceName,
+                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+                ActivityStopped = activity =>
+                {
+                    if (activity.OperationName == ChatTracing.FanOutActivityName && Equals(activity.GetTagItem("chat.room"), room))
+                    {
+                        lock (stopped)
+                        {
+                            stopped.Add(activity);
+                        }
+                    }
+                },
+            };
+            ActivitySource.AddActivityListener(listener);
+        }
+
+        public IReadOnlyList<Activity> Stopped
+        {
+            get
+            {
+                lock (stopped)
+                {
+                    return stopped.ToList();
+                }
+            }
+        }
+
+        public void Dispose() => listener.Dispose();
     }
 
     public void Dispose()
