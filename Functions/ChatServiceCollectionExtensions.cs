@@ -6,6 +6,7 @@ using FunctionsChat.Members;
 using FunctionsChat.Messages;
 using FunctionsChat.Storage;
 using FunctionsChat.Storage.Azure;
+using FunctionsChat.Telemetry;
 using FunctionsChat.Updates;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,6 +26,8 @@ public static class ChatServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ChatOptions>, ChatOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<ChatMetrics>();
 
         services.AddChatStorage(configuration);
 
@@ -45,7 +48,13 @@ public static class ChatServiceCollectionExtensions
     /// <summary>The Azure adapters of the storage ports; clients are built on first use, from AzureWebJobsStorage.</summary>
     private static IServiceCollection AddChatStorage(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(_ => StorageClientFactory.Create(configuration, Configure(new TableClientOptions(), "table"), Configure(new QueueClientOptions(), "queue")));
+        services.AddSingleton(sp =>
+        {
+            var metrics = sp.GetRequiredService<ChatMetrics>();
+            return StorageClientFactory.Create(configuration,
+                Configure(new TableClientOptions(), new StorageOperationCounter(metrics, "table")),
+                Configure(new QueueClientOptions(), new StorageOperationCounter(metrics, "queue")));
+        });
         services.AddSingleton(sp => sp.GetRequiredService<StorageClients>().Tables);
         services.AddSingleton(sp => sp.GetRequiredService<StorageClients>().Queues);
         services.AddSingleton<IMessageHistory, TableMessageHistory>();
@@ -56,9 +65,9 @@ public static class ChatServiceCollectionExtensions
     }
 
     /// <summary>Fail over in seconds, not minutes: a chat request that waits out the SDK defaults is already lost.</summary>
-    private static T Configure<T>(T options, string service) where T : ClientOptions
+    private static T Configure<T>(T options, StorageOperationCounter counter) where T : ClientOptions
     {
-        options.AddPolicy(new StorageOperationCounter(service), HttpPipelinePosition.PerRetry);
+        options.AddPolicy(counter, HttpPipelinePosition.PerRetry);
         options.Retry.MaxRetries = 2;
         options.Retry.Mode = RetryMode.Exponential;
         options.Retry.Delay = TimeSpan.FromMilliseconds(200);

@@ -1,5 +1,6 @@
 using FunctionsChat;
 using FunctionsChat.Http;
+using FunctionsChat.Telemetry;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
@@ -12,4 +13,5 @@ builder.ConfigureFunctionsWebApplication();
 // The worker's ASP.NET Core server logs two lines per request; the host logs every invocation already.
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.Services.AddChat(builder.Configuration);
+builder.Services.AddChatTelemetry(builder.Configuration);
 builder.Build().Run();

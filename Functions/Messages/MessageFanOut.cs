@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using FunctionsChat.Members;
 using FunctionsChat.Storage;
+using FunctionsChat.Telemetry;
 using FunctionsChat.Updates;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -20,6 +22,8 @@ public sealed class MessageFanOut(
     WaitingPolls polls,
     RoomWatcher watcher,
     Presence presence,
+    ChatMetrics metrics,
+    TimeProvider clock,
     IHostApplicationLifetime lifetime,
     IOptions<ChatOptions> options,
     ILogger<MessageFanOut> logger)
@@ -63,14 +67,29 @@ public sealed class MessageFanOut(
     {
         while (batch.Count > 0)
         {
-            try
+            // The span ends and the duration is recorded before any sender is released: a send that returned was measured.
+            var started = clock.GetTimestamp();
+            Exception? failure = null;
+            using (var span = ChatTracing.StartFanOut(room, batch[0].Sender, batch.Count))
             {
-                await FanOutAsync(room, batch.Select(p => p.Message).OrderBy(m => m.Id, StringComparer.Ordinal).ToList());
+                try
+                {
+                    await FanOutAsync(room, batch.Select(p => p.Message).OrderBy(m => m.Id, StringComparer.Ordinal).ToList());
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                    span?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
+                }
+            }
+            metrics.FanOutRound(clock.GetElapsedTime(started));
+            if (failure is null)
+            {
                 batch.ForEach(p => p.Done.TrySetResult());
             }
-            catch (Exception e)
+            else
             {
-                batch.ForEach(p => p.Done.TrySetException(e));
+                batch.ForEach(p => p.Done.TrySetException(failure));
             }
             lock (gate)
             {
@@ -100,6 +119,7 @@ public sealed class MessageFanOut(
             // A poll of this member waiting here takes the messages as they are: no queue round trip at all.
             if (polls.TryHand(member.QueueName, messages))
             {
+                metrics.Delivered(DeliveryPath.Handover, messages.Count);
                 return;
             }
             try
@@ -112,6 +132,7 @@ public sealed class MessageFanOut(
                     }
                 }
                 polls.Put(member.QueueName);
+                metrics.Delivered(DeliveryPath.Queue, messages.Count);
             }
             catch (StorageUnavailableException ex)
             {
@@ -124,6 +145,9 @@ public sealed class MessageFanOut(
     private sealed class Pending(ChatMessage message)
     {
         public ChatMessage Message => message;
+
+        /// <summary>The sending request's span, the parent of the round's span when this send starts a round.</summary>
+        public ActivityContext Sender { get; } = Activity.Current?.Context ?? default;
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

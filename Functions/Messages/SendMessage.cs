@@ -4,6 +4,7 @@ using FunctionsChat.Auth;
 using FunctionsChat.Http;
 using FunctionsChat.Members;
 using FunctionsChat.Storage;
+using FunctionsChat.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -18,7 +19,8 @@ public sealed class SendMessage(
     SendRateLimiter rateLimiter,
     MessageIds ids,
     IMessageHistory history,
-    MessageFanOut fanOut)
+    MessageFanOut fanOut,
+    ChatMetrics metrics)
 {
     public const int MaxTextLength = 2000;
     public const int MaxClientMessageIdLength = 100;
@@ -70,6 +72,7 @@ public sealed class SendMessage(
         {
             return Api.Ok(stored.Message);
         }
+        metrics.MessageAccepted();
         await fanOut.DeliverAsync(stored.Message, cancellationToken);
         return Api.Created(stored.Message);
     });

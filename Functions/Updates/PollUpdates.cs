@@ -4,6 +4,7 @@ using FunctionsChat.Http;
 using FunctionsChat.Members;
 using FunctionsChat.Messages;
 using FunctionsChat.Storage;
+using FunctionsChat.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -11,7 +12,7 @@ using Microsoft.Extensions.Options;
 
 namespace FunctionsChat.Updates;
 
-public sealed class PollUpdates(MemberAccess access, Presence presence, InboxWaiter waiter, IOptions<ChatOptions> options)
+public sealed class PollUpdates(MemberAccess access, Presence presence, InboxWaiter waiter, ChatMetrics metrics, IOptions<ChatOptions> options)
 {
     public const int MaxTimeoutSeconds = 30;
     private readonly TimeSpan longestPoll = options.Value.LongestPoll;
@@ -77,6 +78,12 @@ public sealed class PollUpdates(MemberAccess access, Presence presence, InboxWai
         {
             // The messages are already taken from the inbox: answer with them; the next poll writes lastSeen.
         }
+        metrics.PollAnswered(messages switch
+        {
+            null => PollOutcome.Gone,
+            { Count: > 0 } => PollOutcome.Messages,
+            _ => PollOutcome.Empty,
+        });
         return messages is null
             ? Api.Gone("This member's inbox is gone: it left or expired. Join again.")
             : Api.Ok(new MessagePage(messages));

@@ -1,5 +1,6 @@
 using System.Reflection;
 using FunctionsChat.Storage.Azure;
+using FunctionsChat.Telemetry;
 
 namespace FunctionsChat.DeployTests.Support;
 
@@ -37,11 +38,11 @@ public static class SettingNames
         StorageClientFactory.SettingName,
     };
 
-    /// <summary>Read by the host in Azure to send telemetry with the managed identity.</summary>
+    /// <summary>Read by the host and by the worker's OpenTelemetry (TelemetryExporters) to send telemetry with the managed identity.</summary>
     public static IReadOnlySet<string> HostTelemetry { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        "APPLICATIONINSIGHTS_CONNECTION_STRING",
-        "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+        TelemetryExporters.ConnectionStringSetting,
+        TelemetryExporters.AuthenticationStringSetting,
     };
 
     /// <summary>
