@@ -28,7 +28,7 @@ const ui = Object.fromEntries(
     'room-name', 'name-display', 'change-name', 'name-form', 'name-input', 'name-cancel', 'connection-state',
     'language-switch', 'leave', 'join-again', 'error', 'scroller', 'empty', 'message-list', 'outbox', 'new-messages',
     'online-count', 'online-list', 'mode-switch', 'meter-chart', 'composer', 'message-input', 'char-counter',
-    'send-button', 'announcer',
+    'send-button',
   ].map((id) => [id, byTestId(id)]),
 );
 
@@ -110,7 +110,6 @@ function receive(incoming, meter) {
     // that race, and the meter must not depend on which did.
     const fromOthers = added.filter((m) => !session.isOwn(m.userId));
     meter.recordMessages(fromOthers.map((m) => m.sentAt));
-    announce(fromOthers);
     // Someone who just spoke is online: show them now rather than at the next timed refresh.
     if (added.some((m) => !isListedOnline(m.userId))) refreshMembers();
   }
@@ -118,9 +117,12 @@ function receive(incoming, meter) {
   else ui['new-messages'].hidden = false;
 }
 
-function announce(fromOthers) {
-  const last = fromOthers.at(-1);
-  if (last) ui.announcer.textContent = t('announce', { name: last.name, text: last.text });
+/**
+ * The message log stays silent while the history loads and reads out what arrives after. The switch waits for a
+ * frame, so the browser has taken in the history as added to a silent log before the log turns polite.
+ */
+function startAnnouncing() {
+  requestAnimationFrame(() => setTimeout(() => ui.scroller.setAttribute('aria-live', 'polite')));
 }
 
 // ---- delivery loops ------------------------------------------------------------------------------------------
@@ -142,6 +144,7 @@ function startDelivery() {
         return api.history(room, query, signal);
       };
       receive(await readMissing(readPage, messages, PAGE_SIZE), initialLoadDone ? meter : null);
+      if (!initialLoadDone) startAnnouncing();
       initialLoadDone = true;
     },
     onMessages: (incoming) => receive(incoming, meter),
@@ -199,7 +202,12 @@ function renderMeters() {
     byTestId(`meter-${m}-delay`).textContent =
       averageDelayMs === null ? '—' : t('milliseconds', { value: averageDelayMs.toLocaleString(lang) });
   }
-  view.renderChart(ui['meter-chart'], Object.fromEntries(MODES.map((m) => [m, snapshots[m].perMinute])));
+  const perMinute = Object.fromEntries(MODES.map((m) => [m, snapshots[m].perMinute]));
+  const description = [
+    t('chartOrder'),
+    ...MODES.map((m) => t('chartSeries', { mode: t(`short.${m}`), counts: perMinute[m].join(', ') })),
+  ].join(' ');
+  view.renderChart(ui['meter-chart'], perMinute, description);
 }
 
 // ---- composing -----------------------------------------------------------------------------------------------
@@ -255,7 +263,8 @@ function applyLanguage(next) {
   for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
   for (const node of document.querySelectorAll('[data-i18n-placeholder]')) node.placeholder = t(node.dataset.i18nPlaceholder);
   document.title = `#${room} · ${t('appTitle')}`;
-  for (const node of ui['message-list'].querySelectorAll('time')) node.textContent = formatSentAt(node.dateTime, lang);
+  // The text node's data changes rather than the node itself: the log announces additions, and a new text node is one.
+  for (const node of ui['message-list'].querySelectorAll('time')) node.firstChild.data = formatSentAt(node.dateTime, lang);
   renderConnection();
   renderMeters();
   updateCounter();
@@ -354,6 +363,7 @@ if (matchMedia('(max-width: 720px)').matches) {
 ui.composer.addEventListener('submit', (event) => {
   event.preventDefault();
   sendDraft();
+  ui['message-input'].focus(); // after a click on Send, the next message can be typed at once
 });
 ui['message-input'].addEventListener('keydown', (event) => {
   // isComposing: Enter also confirms a Chinese IME candidate, which must not send.

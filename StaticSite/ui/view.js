@@ -93,8 +93,11 @@ export function scrollToBottom(scroller) {
   scroller.scrollTop = scroller.scrollHeight;
 }
 
-/** Grouped bars: per minute, long polling next to polling, scaled to the busiest minute. */
-export function renderChart(svg, seriesByMode) {
+/**
+ * Grouped bars: per minute, long polling next to polling, scaled to the busiest minute. `description` says the same
+ * numbers in words, for whoever cannot see the bars.
+ */
+export function renderChart(svg, seriesByMode, description) {
   const [width, bottom] = [200, 56]; // viewBox is 200×64; the gap below the axis is breathing room
   const modes = Object.keys(seriesByMode);
   const minutes = seriesByMode[modes[0]].length;
@@ -122,6 +125,7 @@ export function renderChart(svg, seriesByMode) {
   peakLabel.setAttribute('x', String(width));
   peakLabel.setAttribute('y', '7');
   peakLabel.textContent = String(peak);
-  const title = svg.querySelector('title');
-  svg.replaceChildren(title, axis, peakLabel, ...nodes);
+  const desc = svg.querySelector('desc');
+  desc.textContent = description;
+  svg.replaceChildren(desc, axis, peakLabel, ...nodes);
 }

@@ -17,9 +17,10 @@ public abstract class BrowserTest(ChatSite site) : IAsyncLifetime
     /// <summary>Console lines a test expects and may ignore; each test that sets one says why.</summary>
     protected Func<string, bool> ExpectedError { get; set; } = _ => false;
 
-    protected async Task<Person> OpenAsync(string? name = null, string locale = "en-US", int width = 1280, int height = 800)
+    protected async Task<Person> OpenAsync(
+        string? name = null, string locale = "en-US", int width = 1280, int height = 800, Func<IBrowserContext, Task>? prepare = null)
     {
-        var person = await Person.OpenAsync(site.Browser, site.BaseAddress, Room, name, locale, width, height);
+        var person = await Person.OpenAsync(site.Browser, site.BaseAddress, Room, name, locale, width, height, prepare);
         _people.Add(person);
         return person;
     }
