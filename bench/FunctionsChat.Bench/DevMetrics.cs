@@ -40,9 +40,17 @@ public static class DevMetrics
             process.GetProperty("cpuSeconds").GetDouble());
     }
 
+    /// <summary>
+    /// The worker processes export their storage counts to DevServer once a second, so a read reflects the work up to
+    /// a second before it. Each read waits out that lag first; both ends of a measured window move by the same
+    /// amount, so its length stays the run's and the run's last operations are in it.
+    /// </summary>
+    public static readonly TimeSpan ExportLag = TimeSpan.FromSeconds(1.5);
+
     /// <summary>Summed over the instances; null when any instance has no diagnostics endpoint.</summary>
     public static async Task<MetricsSample?> ReadAllAsync(ChatHttp http, IReadOnlyList<Uri> instances, CancellationToken cancellationToken)
     {
+        await Task.Delay(ExportLag, cancellationToken);
         var samples = await Task.WhenAll(instances.Select(i => ReadAsync(http, i, cancellationToken)));
         if (samples.Any(s => s is null))
         {

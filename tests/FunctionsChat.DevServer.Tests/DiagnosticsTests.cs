@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace FunctionsChat.DevServer.Tests;
 
-/// <summary>DevServer's development-only <c>/_dev/metrics</c>: counts storage operations, reports memory, absent elsewhere.</summary>
+/// <summary>DevServer's development-only <c>/_dev/metrics</c>: the worker's storage operations (over OTLP) and memory, absent elsewhere.</summary>
 [Collection(TwoDevServersCollection.Name)]
 public sealed class DiagnosticsTests(TwoDevServers servers)
 {
@@ -16,7 +16,15 @@ public sealed class DiagnosticsTests(TwoDevServers servers)
 
         using var api = new ChatApi(servers.A.BaseAddress);
         await api.JoinAsync(Rooms.New("e2e"), "counted");
-        var after = await MetricsAsync(http);
+        // The worker exports its counts to DevServer once a second.
+        var after = before;
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (DateTime.UtcNow < deadline &&
+            after.GetProperty("storageOperations").GetProperty("total").GetInt64() < before.GetProperty("storageOperations").GetProperty("total").GetInt64() + 2)
+        {
+            await Task.Delay(250);
+            after = await MetricsAsync(http);
+        }
 
         var storageBefore = before.GetProperty("storageOperations");
         var storageAfter = after.GetProperty("storageOperations");
@@ -25,6 +33,7 @@ public sealed class DiagnosticsTests(TwoDevServers servers)
         Assert.True(storageAfter.GetProperty("table").GetInt64() > storageBefore.GetProperty("table").GetInt64());
         Assert.True(storageAfter.GetProperty("total").GetInt64() >= storageBefore.GetProperty("total").GetInt64() + 2);
         var process = after.GetProperty("process");
+        Assert.Equal(1, process.GetProperty("workers").GetInt32());
         Assert.True(process.GetProperty("workingSetBytes").GetInt64() > 0);
         Assert.True(process.GetProperty("peakWorkingSetBytes").GetInt64() >= process.GetProperty("workingSetBytes").GetInt64() / 2);
 
