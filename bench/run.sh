@@ -6,7 +6,8 @@
 # While the bench runs, DevServer's memory, open connections and storage operations are sampled every 10 s
 # (to --sample-csv FILE if given), with the time Azurite takes to answer one (unauthenticated) queue request: the
 # length of its backlog. Ports: DevServer 7190 (and 7191), Azurite 20100-20102; override with
-# BENCH_PORT / BENCH_AZURITE_PORT.
+# BENCH_PORT / BENCH_AZURITE_PORT. BENCH_DEVSERVER_DLL runs another DevServer build (an older commit's, to compare).
+# BENCH_COMMAND=sends runs 'FunctionsChat.Bench sends' (sequential sends, the request path's latency) instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 two=false samples=""
@@ -45,7 +46,7 @@ export Chat__SigningKey="bench-signing-key-not-a-secret-0123456789abcdef"
 export ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning
 
 start_devserver() {
-  dotnet DevServer/bin/Release/net10.0/DevServer.dll --urls "http://127.0.0.1:$1" >"bench/results/logs/devserver-$1.log" 2>&1 &
+  dotnet "${BENCH_DEVSERVER_DLL:-DevServer/bin/Release/net10.0/DevServer.dll}" --urls "http://127.0.0.1:$1" >"bench/results/logs/devserver-$1.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 150); do curl -fs "http://127.0.0.1:$1/api/health" >/dev/null && return 0; sleep 0.2; done
   echo "DevServer on port $1 did not answer /api/health; see bench/results/logs/devserver-$1.log" >&2
@@ -59,7 +60,7 @@ if $two; then
 fi
 
 echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-dotnet bench/FunctionsChat.Bench/bin/Release/net10.0/FunctionsChat.Bench.dll --url "http://127.0.0.1:$port" "${second[@]}" "$@" &
+dotnet bench/FunctionsChat.Bench/bin/Release/net10.0/FunctionsChat.Bench.dll ${BENCH_COMMAND:-} --url "http://127.0.0.1:$port" "${second[@]}" "$@" &
 bench=$!
 
 if [ -n "$samples" ]; then

@@ -8,4 +8,8 @@ command -v npm >/dev/null || { echo "Node.js 20+ with npm is needed for Azurite.
 ensure_node_modules
 ensure_local_settings
 cd "$repo_root"
-exec dotnet run --project DevServer -- "$@"
+# Built quietly first: the Functions SDK's generated extensions project restores with NU1603 warnings about
+# versions of the host's own packages, which say nothing about this app. Errors still show.
+say "Building DevServer and the function app"
+dotnet build DevServer -nologo -v quiet "-clp:ErrorsOnly;NoSummary" >&2 || exit 1
+exec dotnet run --no-build --project DevServer -- "$@"

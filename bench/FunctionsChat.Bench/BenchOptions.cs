@@ -50,6 +50,7 @@ public sealed record BenchOptions
           --no-leave             keep the members afterwards (default: each leaves)
           --trace-duplicates     print "[dup] member M message N" on stderr for every duplicate
         FunctionsChat.Bench chart --out docs/performance-chart.svg FILE.json...
+        FunctionsChat.Bench sends --url URL [--count 50]   one member, sequential sends: the request path's latency
         """;
 
     public static BenchOptions Parse(string[] args)

@@ -7,6 +7,10 @@ try
     {
         return Chart.Run(args[1..]);
     }
+    if (args.Length > 0 && args[0] == "sends")
+    {
+        return await SendLatency.RunAsync(args[1..]);
+    }
     if (args.Length == 0 || args.Contains("--help"))
     {
         Console.WriteLine(BenchOptions.Usage);
