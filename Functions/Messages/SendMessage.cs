@@ -54,7 +54,8 @@ public sealed class SendMessage(
         {
             return Api.BadRequest($"A message is at most {MaxTextLength} characters.");
         }
-        if (body.ClientMessageId is { Length: 0 or > MaxClientMessageIdLength })
+        // Characters are code points here too, as for the text (and as JSON Schema's maxLength counts them).
+        if (body.ClientMessageId is { } clientMessageId && clientMessageId.EnumerateRunes().Count() is 0 or > MaxClientMessageIdLength)
         {
             return Api.BadRequest($"clientMessageId is 1 to {MaxClientMessageIdLength} characters.");
         }

@@ -10,8 +10,8 @@ namespace FunctionsChat.ReliabilityTests;
 /// Attack 5: property-based fuzzing (CsCheck) of every route over real HTTP against one DevServer. Random paths
 /// under /api, methods, Authorization variants, content types and bodies (invalid UTF-8, deep JSON, huge numbers,
 /// control characters, lone surrogates, long ids, wrong types): never a 5xx other than 503. And what the server
-/// accepts is what it stores and delivers. Bounded iterations; CsCheck prints the seed of a failure, and
-/// CsCheck_Seed=... replays it.
+/// accepts is what it stores and delivers. Lengths are drawn around the limits docs/openapi.yaml states. Bounded
+/// iterations; CsCheck prints the seed of a failure, and CsCheck_Seed=... replays it.
 /// </summary>
 [Collection(ReliabilityCollection.Name)]
 public sealed class FuzzTests(SharedServer shared, ITestOutputHelper output)
@@ -53,7 +53,7 @@ public sealed class FuzzTests(SharedServer shared, ITestOutputHelper output)
     private static readonly Gen<string> NastyString = Gen.Frequency(
         (8, Gen.String[NastyChar, 0, 24]),
         (1, Gen.String[NastyChar, 200, 600]),
-        (1, Gen.Int[1990, 2100].Select(n => new string('字', n))));
+        (1, Gen.Int[DocumentLimits.MaxTextLength - 10, DocumentLimits.MaxTextLength + 100].Select(n => new string('字', n))));
 
     private static readonly Gen<string> Segment = Gen.Frequency(
         (5, Gen.String[NastyChar, 0, 40].Select(Uri.EscapeDataString)),
@@ -109,7 +109,7 @@ public sealed class FuzzTests(SharedServer shared, ITestOutputHelper output)
     private static readonly Gen<byte[]?> Body = Gen.Frequency<byte[]?>(
         (2, Gen.Const<byte[]?>(() => null)),
         (3, NastyString.Select(n => Utf8(JsonSerializer.Serialize(new { name = n })))),
-        (4, Gen.Select(NastyString, Gen.Frequency<string?>((2, Gen.Const<string?>(() => null)), (2, NastyString.Select(s => (string?)s)), (1, Gen.Int[101, 3000].Select(n => (string?)new string('i', n)))),
+        (4, Gen.Select(NastyString, Gen.Frequency<string?>((2, Gen.Const<string?>(() => null)), (2, NastyString.Select(s => (string?)s)), (1, Gen.Int[DocumentLimits.MaxClientMessageIdLength + 1, 3000].Select(n => (string?)new string('i', n)))),
             (text, id) => Utf8(JsonSerializer.Serialize(new { text, clientMessageId = id })))),
         (3, JsonValue.Select(Utf8)),
         (1, Gen.Select(Gen.Int[10, 6000], Gen.Bool, (n, arrays) => Utf8(arrays ? new string('[', n) + new string(']', n) : string.Concat(Enumerable.Repeat("{\"text\":", n)) + "1" + new string('}', n)))),
@@ -240,8 +240,8 @@ public sealed class FuzzTests(SharedServer shared, ITestOutputHelper output)
             (8, Gen.String[NastyChar.Where(c => !char.IsSurrogate(c)), 0, 40]),
             // Whole surrogate pairs only (lone halves are refused as invalid JSON, which the first property covers).
             (1, Gen.OneOf("😀", "👍🏽", "🇨🇳", "👨‍👩‍👧", "字", " ").Array[1, 12].Select(parts => string.Concat(parts))),
-            (1, Gen.Int[1995, 2005].Select(n => " " + new string('长', n) + " ")));
-        var clientIds = Gen.Frequency<string?>((1, Gen.Const<string?>(() => null)), (3, Gen.String[Gen.Char['a', 'z'], 1, 100].Select(s => (string?)s)));
+            (1, Gen.Int[DocumentLimits.MaxTextLength - 5, DocumentLimits.MaxTextLength + 5].Select(n => " " + new string('长', n) + " ")));
+        var clientIds = Gen.Frequency<string?>((1, Gen.Const<string?>(() => null)), (3, Gen.String[Gen.Char['a', 'z'], 1, DocumentLimits.MaxClientMessageIdLength].Select(s => (string?)s)));
         var replay = Gen.Int[0, 4].Select(n => n == 0); // one in five: send an earlier clientMessageId again
 
         var failures = new FirstFailure();
@@ -262,7 +262,7 @@ public sealed class FuzzTests(SharedServer shared, ITestOutputHelper output)
             var expected = text.Trim();
             var answer = await http.SendMessageAsync(room, member.Token, text, clientMessageId);
             var runes = expected.EnumerateRunes().Count();
-            if (expected.Length == 0 || runes > 2000)
+            if (expected.Length == 0 || runes > DocumentLimits.MaxTextLength)
             {
                 Assert.True(answer.Status == 400, $"{runes} characters after trimming: expected 400, got {answer}");
                 refused++;
@@ -290,7 +290,7 @@ public sealed class FuzzTests(SharedServer shared, ITestOutputHelper output)
         }), iter: StoredIterations, threads: 1, print: t => $"text={JsonSerializer.Serialize(t.Item1)} clientMessageId={t.Item2} resend={t.Item3}"));
 
         var all = await http.AllMessagesAsync(room);
-        output.WriteLine($"{accepted} accepted, stored and delivered as accepted, {refused} refused (empty or over 2000 after trimming), {replayed} replays answered with the first message; history holds {all.Count}.");
+        output.WriteLine($"{accepted} accepted, stored and delivered as accepted, {refused} refused (empty or over {DocumentLimits.MaxTextLength} after trimming), {replayed} replays answered with the first message; history holds {all.Count}.");
         Assert.Equal(accepted, all.Count);
     }
 

@@ -10,6 +10,9 @@ public static class Repo
     /// <summary>The Bicep CLI that restore downloaded from NuGet (Azure.Bicep.CommandLine.linux-x64).</summary>
     public static string BicepPath { get; } = Metadata("BicepPath");
 
+    /// <summary>functions.metadata in the build output of Functions/, which building this project builds.</summary>
+    public static string FunctionsMetadata { get; } = Metadata("FunctionsMetadata");
+
     public static string Infra => Path.Combine(Root, "infra");
 
     public static string PathOf(params string[] parts) => Path.Combine([Root, .. parts]);

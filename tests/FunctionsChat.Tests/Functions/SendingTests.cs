@@ -112,6 +112,16 @@ public sealed class SendingTests
     }
 
     [Fact]
+    public async Task AClientMessageIdIsCountedInCharactersLikeTheText()
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+        var hundredKeys = string.Concat(Enumerable.Repeat("🔑", 100)); // 100 characters, 200 UTF-16 units
+
+        Assert.Equal(201, (await app.SendTextAsync(alice, "hi", hundredKeys)).Status);
+        (await app.SendTextAsync(alice, "hi", hundredKeys + "k")).AssertProblem(400);
+    }
+
+    [Fact]
     public async Task ABodyOver16KiBIsRefusedWith413EvenWithoutAContentLength()
     {
         var alice = await app.JoinAsMemberAsync("lobby");
