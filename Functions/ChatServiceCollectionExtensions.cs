@@ -34,6 +34,7 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<NameGenerator>();
         services.AddSingleton<MessageIds>();
         services.AddSingleton<SendRateLimiter>();
+        services.AddSingleton<JoinRateLimiter>();
         services.AddSingleton<MessageFanOut>();
         services.AddSingleton<WaitingPolls>();
         services.AddSingleton<InboxWaiter>();
