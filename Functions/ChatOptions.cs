@@ -10,6 +10,13 @@ public sealed class ChatOptions
     /// <summary>Secret that signs member tokens. Required outside development.</summary>
     public string? SigningKey { get; set; }
 
+    /// <summary>
+    /// Keys that signed tokens before <see cref="SigningKey"/>: still accepted, never used to sign, so a key can be
+    /// rotated without signing everyone out (app settings <c>Chat__PreviousSigningKeys__0</c>, <c>__1</c>, ...).
+    /// Blank entries are ignored: the deployment sets entry 0 empty when there is no previous key.
+    /// </summary>
+    public List<string> PreviousSigningKeys { get; set; } = [];
+
     /// <summary>Bogus locale for random names, e.g. zh_CN or en.</summary>
     public string NameLocale { get; set; } = "zh_CN";
 
@@ -18,6 +25,17 @@ public sealed class ChatOptions
 
     [Range(1, 10_000)]
     public int SendLimitPer10Seconds { get; set; } = 20;
+
+    /// <summary>
+    /// Joins one client address may make per minute on one instance: that many at once, then one every
+    /// 60 s / limit. A join needs no credentials and creates a queue and a table row.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int JoinLimitPerMinute { get; set; } = 30;
+
+    /// <summary>Online members one room holds; a join beyond that gets 409. It bounds the fan-out of every send.</summary>
+    [Range(1, 10_000)]
+    public int MaxMembersPerRoom { get; set; } = 1_000;
 
     /// <summary>lastSeen is written at most this often per member, so polls do not each cost a table write.</summary>
     [Range(1, 3_600)]

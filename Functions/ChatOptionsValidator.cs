@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace FunctionsChat;
 
-/// <summary>Checks what data annotations cannot: the signing key, timeouts that fit together, and the name locale.</summary>
+/// <summary>Checks what data annotations cannot: the signing keys, timeouts that fit together, and the name locale.</summary>
 internal sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
 {
     public const int MinSigningKeyLength = 32;
@@ -18,6 +18,15 @@ internal sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
         else if (options.SigningKey.Length < MinSigningKeyLength)
         {
             failures.Add($"Chat:SigningKey is too short: use at least {MinSigningKeyLength} characters.");
+        }
+        for (var i = 0; i < options.PreviousSigningKeys.Count; i++)
+        {
+            var previous = options.PreviousSigningKeys[i];
+            if (!string.IsNullOrWhiteSpace(previous) && previous.Length < MinSigningKeyLength)
+            {
+                failures.Add($"Chat:PreviousSigningKeys:{i} (app setting 'Chat__PreviousSigningKeys__{i}') is too short: a key that " +
+                    $"signed tokens has at least {MinSigningKeyLength} characters. Leave the setting empty when there is no previous key.");
+            }
         }
         if (options.LongestPoll < TimeSpan.FromSeconds(1))
         {

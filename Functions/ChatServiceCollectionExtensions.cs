@@ -37,6 +37,7 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<NameGenerator>();
         services.AddSingleton<MessageIds>();
         services.AddSingleton<SendRateLimiter>();
+        services.AddSingleton<JoinRateLimiter>();
         services.AddSingleton<MessageFanOut>();
         services.AddSingleton<WaitingPolls>();
         services.AddSingleton<InboxWaiter>();

@@ -11,6 +11,7 @@ import { createOutbox } from './lib/outbox.js';
 import { runPolling } from './lib/polling.js';
 import { sleep } from './lib/retry.js';
 import { createSession, sessionKey } from './lib/session.js';
+import { connectionLabel, describeError as describeFor } from './lib/status.js';
 import { checkDraft, cleanName, MAX_TEXT, roomFromSearch } from './lib/text.js';
 import { formatSentAt } from './lib/time.js';
 import * as view from './ui/view.js';
@@ -167,12 +168,8 @@ function setConnection(state, { delayMs } = {}) {
 
 function renderConnection() {
   const state = navigator.onLine === false && connection.state === 'reconnecting' ? 'offline' : connection.state;
-  const label =
-    state === 'reconnecting' && connection.delayMs >= 1000
-      ? t('state.reconnectingIn', { seconds: Math.round(connection.delayMs / 1000) })
-      : t(`state.${state}`);
   ui['connection-state'].dataset.state = state;
-  ui['connection-state'].querySelector('.connection-label').textContent = label;
+  ui['connection-state'].querySelector('.connection-label').textContent = connectionLabel(state, connection.delayMs, t);
 }
 
 async function refreshMembers() {
@@ -238,13 +235,7 @@ function sendDraft() {
 // ---- errors & language ---------------------------------------------------------------------------------------
 
 function describeError(error) {
-  const detail = error.detail || error.title || error.message;
-  if (error.status === 0) return t('error.network');
-  if (error.status === 429) return t('error.429', { seconds: Math.ceil((error.retryAfterMs ?? 1000) / 1000) });
-  if (error.status === 413) return t('error.413');
-  if (error.status === 400) return t('error.400', { detail });
-  if (error.status === 503) return t('error.503');
-  return t('error.other', { detail });
+  return describeFor(error, t);
 }
 
 function showError(text) {

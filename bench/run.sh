@@ -43,6 +43,9 @@ pids+=($!)
 account_key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 export AzureWebJobsStorage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$account_key;QueueEndpoint=http://127.0.0.1:$((azurite_port + 1))/devstoreaccount1;TableEndpoint=http://127.0.0.1:$((azurite_port + 2))/devstoreaccount1"
 export Chat__SigningKey="bench-signing-key-not-a-secret-0123456789abcdef"
+# Every simulated member joins from 127.0.0.1 into one room: lift the per-address join limit (30 a minute) and the
+# room capacity (1,000 members) to their maximums. The send limit stays at its default (see docs/performance.md).
+export Chat__JoinLimitPerMinute=100000 Chat__MaxMembersPerRoom=10000
 export ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning
 
 start_devserver() {

@@ -16,6 +16,10 @@ param location string
 @description('Secret that signs member tokens (app setting Chat__SigningKey). azd passes it from CHAT_SIGNING_KEY, which the preprovision hook generates once per environment.')
 param chatSigningKey string
 
+@secure()
+@description('The signing key before the last rotation (app setting Chat__PreviousSigningKeys__0): tokens it signed are still accepted, new ones are signed with chatSigningKey. Empty: none. azd passes it from CHAT_PREVIOUS_SIGNING_KEY; docs/deploy.md has the rotation steps.')
+param chatPreviousSigningKey string = ''
+
 @description('Object id of whoever runs azd (azd fills in AZURE_PRINCIPAL_ID). Gets write access to the static site so the postdeploy hook can upload the page. Empty skips it.')
 param principalId string = ''
 
@@ -31,6 +35,16 @@ param memberTimeoutSeconds int = 120
 @maxValue(10000)
 @description('Sends one member may make per 10 seconds, counted per instance (Chat__SendLimitPer10Seconds).')
 param sendLimitPer10Seconds int = 20
+
+@minValue(1)
+@maxValue(100000)
+@description('Joins one client address may make per minute, counted per instance (Chat__JoinLimitPerMinute). A join needs no credentials and creates a queue and a table row.')
+param joinLimitPerMinute int = 30
+
+@minValue(1)
+@maxValue(10000)
+@description('Online members one room holds; a join beyond gets 409 (Chat__MaxMembersPerRoom). It bounds the fan-out of every send.')
+param maxMembersPerRoom int = 1000
 
 @minValue(1)
 @maxValue(1000)
@@ -124,9 +138,12 @@ module api 'modules/functionapp.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     allowedOrigin: website.outputs.origin
     chatSigningKey: chatSigningKey
+    chatPreviousSigningKey: chatPreviousSigningKey
     chatNameLocale: chatNameLocale
     memberTimeoutSeconds: memberTimeoutSeconds
     sendLimitPer10Seconds: sendLimitPer10Seconds
+    joinLimitPerMinute: joinLimitPerMinute
+    maxMembersPerRoom: maxMembersPerRoom
     httpPerInstanceConcurrency: httpPerInstanceConcurrency
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount

@@ -11,10 +11,13 @@ public static class Api
 
     public static ApiResult NoContent() => new(204);
 
-    public static ApiResult Problem(int status, string detail)
+    /// <summary>The problem type of a join refused because the room holds its most members (the page looks for it).</summary>
+    public const string RoomFullType = "urn:functionschat:problem:room-full";
+
+    public static ApiResult Problem(int status, string detail, string? title = null, string? type = null)
     {
-        var (title, type) = Describe(status);
-        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail, Type = type };
+        var (defaultTitle, defaultType) = Describe(status);
+        var problem = new ProblemDetails { Status = status, Title = title ?? defaultTitle, Detail = detail, Type = type ?? defaultType };
         return new ApiResult(status, problem, "application/problem+json");
     }
 
@@ -25,6 +28,8 @@ public static class Api
     public static ApiResult Forbidden(string detail) => Problem(403, detail);
 
     public static ApiResult Gone(string detail) => Problem(410, detail);
+
+    public static ApiResult RoomFull(string detail) => Problem(409, detail, "Room is full", RoomFullType);
 
     public static ApiResult TooLarge(string detail) => Problem(413, detail);
 
@@ -42,6 +47,7 @@ public static class Api
         401 => ("Unauthorized", "https://www.rfc-editor.org/rfc/rfc9110#name-401-unauthorized"),
         403 => ("Forbidden", "https://www.rfc-editor.org/rfc/rfc9110#name-403-forbidden"),
         404 => ("Not Found", "https://www.rfc-editor.org/rfc/rfc9110#name-404-not-found"),
+        409 => ("Conflict", "https://www.rfc-editor.org/rfc/rfc9110#name-409-conflict"),
         410 => ("Gone", "https://www.rfc-editor.org/rfc/rfc9110#name-410-gone"),
         413 => ("Content Too Large", "https://www.rfc-editor.org/rfc/rfc9110#name-413-content-too-large"),
         429 => ("Too Many Requests", "https://www.rfc-editor.org/rfc/rfc6585#section-4"),

@@ -4,6 +4,7 @@ using FunctionsChat.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
 
 namespace FunctionsChat.Members;
 
@@ -11,8 +12,18 @@ public sealed record JoinRequest(string? Name);
 
 public sealed record JoinResponse(string UserId, string Name, string Room, string Token);
 
-public sealed class JoinRoom(IMemberStore members, IInboxes inboxes, MemberTokens tokens, NameGenerator names, RoomMembersCache membersCache, TimeProvider clock)
+public sealed class JoinRoom(
+    IMemberStore members,
+    IInboxes inboxes,
+    MemberTokens tokens,
+    NameGenerator names,
+    RoomMembersCache membersCache,
+    JoinRateLimiter rateLimiter,
+    TimeProvider clock,
+    IOptions<ChatOptions> options)
 {
+    private readonly ChatOptions settings = options.Value;
+
     [Function(nameof(JoinRoom))]
     public Task<IActionResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "rooms/{room}/members")] HttpRequest request,
@@ -33,8 +44,21 @@ public sealed class JoinRoom(IMemberStore members, IInboxes inboxes, MemberToken
         {
             return Api.BadRequest(nameError);
         }
-        var userId = Guid.NewGuid().ToString("N");
+        // Counted once the request is well formed, before anything costs storage, the room count included.
+        if (rateLimiter.TryAcquire(ClientAddress.Of(request)) is { } retryAfter)
+        {
+            return Api.TooManyRequests(retryAfter, $"Too many joins from your address (the limit is {settings.JoinLimitPerMinute} a minute). Wait a moment.");
+        }
         var now = clock.GetUtcNow();
+        // Counted in the store, so members that joined on other instances count too. Joins racing here (on any
+        // instance) can each see room for one more: a room can end up a few over, never more than the joins in flight.
+        var online = await members.CountSeenSinceAsync(room, now - settings.MemberTimeout, settings.MaxMembersPerRoom, cancellationToken);
+        if (online >= settings.MaxMembersPerRoom)
+        {
+            return Api.RoomFull($"Room '{room}' already has {settings.MaxMembersPerRoom} members online, the most it takes. " +
+                "Try again when someone has left, or join another room.");
+        }
+        var userId = Guid.NewGuid().ToString("N");
         var member = new Member(room, userId, name!, QueueNameFor(userId), now, now);
         await inboxes.CreateAsync(member.QueueName, cancellationToken);
         try

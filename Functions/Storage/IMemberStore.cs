@@ -9,6 +9,12 @@ public interface IMemberStore
 
     Task<IReadOnlyList<Member>> ListAsync(string room, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Members of the room whose lastSeen is at or after <paramref name="seenSince"/>, counted only up to
+    /// <paramref name="atMost"/>: the answer is min(count, atMost), so a full room costs no more than one page.
+    /// </summary>
+    Task<int> CountSeenSinceAsync(string room, DateTimeOffset seenSince, int atMost, CancellationToken cancellationToken);
+
     /// <summary>Sets lastSeen; false when the member no longer exists.</summary>
     Task<bool> TouchAsync(string room, string userId, DateTimeOffset lastSeen, CancellationToken cancellationToken);
 

@@ -4,15 +4,21 @@ import { parseRetryAfter } from './backoff.js';
 
 export class ApiError extends Error {
   /** status 0 means the request never got an HTTP answer (network down, CORS, or our own timeout). */
-  constructor({ status, title = '', detail = '', retryAfterMs = null }) {
+  constructor({ status, type = '', title = '', detail = '', retryAfterMs = null }) {
     super(detail || title || (status ? `HTTP ${status}` : 'network error'));
     this.name = 'ApiError';
     this.status = status;
+    this.type = type;
     this.title = title;
     this.detail = detail;
     this.retryAfterMs = retryAfterMs;
   }
 }
+
+/** The problem type the server gives a join when the room already holds its most members. */
+export const ROOM_FULL_TYPE = 'urn:functionschat:problem:room-full';
+
+export const isRoomFull = (error) => error?.status === 409 && error.type === ROOM_FULL_TYPE;
 
 // A long poll is answered within `timeout` seconds; this much longer and the connection is presumed dead.
 const LONG_POLL_GRACE_MS = 15000;
@@ -45,6 +51,7 @@ export function createApi({ base, fetch = (...args) => globalThis.fetch(...args)
     if (!response.ok) {
       throw new ApiError({
         status: response.status,
+        type: typeof payload?.type === 'string' ? payload.type : '',
         title: typeof payload?.title === 'string' ? payload.title : '',
         detail: typeof payload?.detail === 'string' ? payload.detail : '',
         retryAfterMs: parseRetryAfter(response.headers.get('Retry-After'), now()),

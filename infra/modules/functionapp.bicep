@@ -27,9 +27,13 @@ param allowedOrigin string
 
 @secure()
 param chatSigningKey string
+@secure()
+param chatPreviousSigningKey string
 param chatNameLocale string
 param memberTimeoutSeconds int
 param sendLimitPer10Seconds int
+param joinLimitPerMinute int
+param maxMembersPerRoom int
 
 param httpPerInstanceConcurrency int
 param instanceMemoryMB int
@@ -115,9 +119,13 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
       APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
       Chat__SigningKey: chatSigningKey
+      // Always set, empty when there is none: the chat ignores a blank entry, and dropping the old key is one change.
+      Chat__PreviousSigningKeys__0: chatPreviousSigningKey
       Chat__NameLocale: chatNameLocale
       Chat__MemberTimeoutSeconds: string(memberTimeoutSeconds)
       Chat__SendLimitPer10Seconds: string(sendLimitPer10Seconds)
+      Chat__JoinLimitPerMinute: string(joinLimitPerMinute)
+      Chat__MaxMembersPerRoom: string(maxMembersPerRoom)
     }
   }
 }

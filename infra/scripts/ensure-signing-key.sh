@@ -7,6 +7,9 @@
 # - given in the process environment (CI secret): stored, so provision and later runs agree;
 # - missing on a person's machine: generated once, 48 random bytes;
 # - missing in CI: fail, because a fresh key on every pipeline run would invalidate all tokens.
+#
+# CHAT_PREVIOUS_SIGNING_KEY (optional, the key before a rotation; docs/deploy.md) is stored when given in the process
+# environment (a CI secret) and checked like the signing key; empty means none.
 set -euo pipefail
 
 min_length=32
@@ -33,5 +36,16 @@ fi
 
 if (( ${#key} < min_length )); then
   echo "CHAT_SIGNING_KEY must be at least $min_length characters (it has ${#key})." >&2
+  exit 1
+fi
+
+stored_previous="$(azd env get-value CHAT_PREVIOUS_SIGNING_KEY 2>/dev/null)" || stored_previous=""
+previous="${CHAT_PREVIOUS_SIGNING_KEY:-$stored_previous}"
+if [[ "$previous" != "$stored_previous" ]]; then
+  azd env set CHAT_PREVIOUS_SIGNING_KEY "$previous" >/dev/null
+  echo "CHAT_PREVIOUS_SIGNING_KEY: stored the previous key from the process environment; tokens it signed stay valid."
+fi
+if [[ -n "$previous" ]] && (( ${#previous} < min_length )); then
+  echo "CHAT_PREVIOUS_SIGNING_KEY must be empty or at least $min_length characters (it has ${#previous})." >&2
   exit 1
 fi

@@ -48,6 +48,7 @@ public sealed class AzdAndWorkflowTests(CompiledTemplate template)
         // Values are ${NAME} placeholders that azd fills from the environment; a literal here would be a secret in git.
         Assert.All(file, p => Assert.Matches(@"^\$\{[A-Z][A-Z0-9_]*\}$", ArmScope.Str(p.Value!["value"])));
         Assert.Equal("${CHAT_SIGNING_KEY}", ArmScope.Str(file["chatSigningKey"]!["value"]));
+        Assert.Equal("${CHAT_PREVIOUS_SIGNING_KEY}", ArmScope.Str(file["chatPreviousSigningKey"]!["value"]));
     }
 
     [Fact]
@@ -80,6 +81,7 @@ public sealed class AzdAndWorkflowTests(CompiledTemplate template)
         Assert.Contains(runs, r => r.Contains("azd deploy --no-prompt", StringComparison.Ordinal));
         // The signing key comes from a repository secret, never from the workflow file.
         Assert.Contains(Yaml.Scalars(workflow), v => v.Contains("secrets.CHAT_SIGNING_KEY", StringComparison.Ordinal));
+        Assert.Contains(Yaml.Scalars(workflow), v => v.Contains("secrets.CHAT_PREVIOUS_SIGNING_KEY", StringComparison.Ordinal));
         Assert.DoesNotContain(Yaml.Scalars(workflow), v => v.Contains("client-secret", StringComparison.OrdinalIgnoreCase));
     }
 

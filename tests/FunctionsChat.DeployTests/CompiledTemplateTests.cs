@@ -185,6 +185,26 @@ public sealed class CompiledTemplateTests(CompiledTemplate template)
     }
 
     [Fact]
+    public void The_previous_signing_key_is_a_secure_parameter_empty_by_default_that_reaches_only_its_app_setting()
+    {
+        var parameter = template.Main.ParameterDefinition("chatPreviousSigningKey");
+        var (scope, settings) = template.AppSettings;
+        var setting = SettingNames.ChatSetting(nameof(ChatOptions.PreviousSigningKeys) + "__0");
+
+        Assert.Equal("securestring", ArmScope.Str(parameter["type"]));
+        Assert.Equal("", ArmScope.Str(parameter["defaultValue"]));
+        var traced = scope.Trace(settings[setting]);
+        Assert.Equal("chatPreviousSigningKey", traced.MainParameter);
+        Assert.Equal("securestring", ArmScope.Str(scope.ParameterDefinition("chatPreviousSigningKey")["type"]));
+        Assert.Single(settings, s => scope.Trace(s.Value).MainParameter == "chatPreviousSigningKey");
+        Assert.DoesNotContain("chatPreviousSigningKey", template.Json["outputs"]!.ToJsonString());
+        foreach (var module in template.Main.Modules)
+        {
+            Assert.DoesNotContain("chatPreviousSigningKey", (module.Template["outputs"] ?? new JsonObject()).ToJsonString());
+        }
+    }
+
+    [Fact]
     public void Resource_names_come_from_a_resource_token_of_subscription_environment_and_location()
     {
         var variables = template.Json["variables"]!.AsObject();

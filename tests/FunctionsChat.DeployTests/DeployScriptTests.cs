@@ -154,11 +154,44 @@ public sealed partial class DeployScriptTests : IDisposable
         Assert.Contains("at least 32", result.StdErr);
     }
 
+    [Fact]
+    public async Task In_CI_the_previous_key_from_its_secret_is_stored_next_to_the_signing_key()
+    {
+        var (secret, previous) = (new string('s', 48), new string('p', 48));
+
+        var result = await EnsureKey(("GITHUB_ACTIONS", "true"), ("CHAT_SIGNING_KEY", secret), ("CHAT_PREVIOUS_SIGNING_KEY", previous));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(secret, StoredKey());
+        Assert.Equal(previous, StoredKey("CHAT_PREVIOUS_SIGNING_KEY"));
+    }
+
+    [Fact]
+    public async Task Without_a_previous_key_none_is_stored_and_a_stored_one_is_kept()
+    {
+        Assert.True((await EnsureKey()).ExitCode == 0);
+        Assert.Null(StoredKey("CHAT_PREVIOUS_SIGNING_KEY"));
+
+        var previous = new string('p', 40);
+        File.AppendAllLines(StorePath, [$"CHAT_PREVIOUS_SIGNING_KEY={previous}"]);
+        Assert.True((await EnsureKey()).ExitCode == 0);
+        Assert.Equal(previous, StoredKey("CHAT_PREVIOUS_SIGNING_KEY"));
+    }
+
+    [Fact]
+    public async Task A_previous_key_shorter_than_32_characters_is_refused()
+    {
+        var result = await EnsureKey(("CHAT_PREVIOUS_SIGNING_KEY", "too-short"));
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("CHAT_PREVIOUS_SIGNING_KEY must be empty or at least 32", result.StdErr);
+    }
+
     private string StorePath => Path.Combine(_work.FullName, "azd-env");
 
-    private string? StoredKey() =>
+    private string? StoredKey(string name = "CHAT_SIGNING_KEY") =>
         File.Exists(StorePath)
-            ? File.ReadAllLines(StorePath).Where(l => l.StartsWith("CHAT_SIGNING_KEY=", StringComparison.Ordinal)).Select(l => l["CHAT_SIGNING_KEY=".Length..]).LastOrDefault()
+            ? File.ReadAllLines(StorePath).Where(l => l.StartsWith($"{name}=", StringComparison.Ordinal)).Select(l => l[(name.Length + 1)..]).LastOrDefault()
             : null;
 
     private async Task<RunResult> EnsureKey(params (string Name, string Value)[] extra)
@@ -195,6 +228,7 @@ public sealed partial class DeployScriptTests : IDisposable
             ["GITHUB_ACTIONS"] = null,
             ["TF_BUILD"] = null,
             ["CHAT_SIGNING_KEY"] = null,
+            ["CHAT_PREVIOUS_SIGNING_KEY"] = null,
         };
         foreach (var (name, value) in extra)
         {

@@ -22,6 +22,7 @@ public sealed class StorageOutageTests(Browser browser, ITestOutputHelper output
         var environment = new Dictionary<string, string>
         {
             ["Chat__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)),
+            ["Chat__JoinLimitPerMinute"] = ChatEnvironment.JoinLimitForTests, // the probe joins every round
             // A connection string, not UseDevelopmentStorage: DevServer leaves this Azurite alone.
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
         };

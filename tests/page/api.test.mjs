@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError, createApi } from '../../StaticSite/lib/api.js';
+import { ApiError, createApi, isRoomFull, ROOM_FULL_TYPE } from '../../StaticSite/lib/api.js';
 import { jsonResponse, scriptedFetch } from './fakes.mjs';
 
 const member = { userId: 'u1', name: '张三', room: 'lobby', token: 'tok' };
@@ -101,4 +101,20 @@ test("the caller's abort passes through as an abort, not as a network error", as
   controller.abort();
   const error = await pending.catch((e) => e);
   assert.equal(error.name, 'AbortError');
+});
+
+test('a join refused because the room is full is recognised by its problem type', async () => {
+  const full = { type: ROOM_FULL_TYPE, status: 409, title: 'Room is full', detail: "Room 'lobby' already has 1000 members online." };
+  const { fetch } = scriptedFetch(
+    () => jsonResponse(409, full),
+    () => jsonResponse(409, { type: 'about:blank', status: 409, title: 'Conflict' }),
+    () => jsonResponse(410, { type: ROOM_FULL_TYPE, status: 410, title: 'Gone' }),
+  );
+  const api = createApi({ base: '/api', fetch });
+  const error = await api.join('lobby').catch((e) => e);
+  assert.equal(error.type, ROOM_FULL_TYPE);
+  assert.equal(isRoomFull(error), true);
+  assert.equal(isRoomFull(await api.join('lobby').catch((e) => e)), false, 'another conflict is not a full room');
+  assert.equal(isRoomFull(await api.join('lobby').catch((e) => e)), false, 'only a 409 is');
+  assert.equal(isRoomFull(new ApiError({ status: 0 })), false);
 });

@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError } from '../../StaticSite/lib/api.js';
+import { ApiError, ROOM_FULL_TYPE } from '../../StaticSite/lib/api.js';
 import { createBackoff } from '../../StaticSite/lib/backoff.js';
 import { LONG_POLL_SECONDS, runLongPoll } from '../../StaticSite/lib/longpoll.js';
 import { runPolling } from '../../StaticSite/lib/polling.js';
 import { sleep } from '../../StaticSite/lib/retry.js';
+import { createSession, NAME_KEY, sessionKey } from '../../StaticSite/lib/session.js';
+import { memoryStorage } from './fakes.mjs';
 
 /**
  * Drives a loop through a script of poll outcomes; the loop is stopped (aborted) when the script runs out.
@@ -167,4 +169,53 @@ test('sleep resolves after the delay, or at once on abort', async () => {
   const aborted = sleep(60000, controller.signal, timers);
   controller.abort();
   assert.equal(await settle(aborted.then(() => 'woke')), 'woke');
+});
+
+test('long poll: a join refused because the room is full shows "full", waits a back-off, then joins', async () => {
+  const h = harness([[]]);
+  let refusals = 1;
+  let member = null;
+  h.options.session = {
+    ensure: async () => {
+      if (member) return member;
+      h.log.push(['join']);
+      if (refusals-- > 0) throw new ApiError({ status: 409, type: ROOM_FULL_TYPE, title: 'Room is full' });
+      member = { userId: 'u1', token: 't1' };
+      return member;
+    },
+    rejoin: async () => assert.fail('a full room is not a lost membership'),
+  };
+  await settle(runLongPoll(h.options));
+  assert.deepEqual(h.log.filter((e) => e[0] === 'state').slice(0, 3), [
+    ['state', 'connected', undefined],
+    ['state', 'full', 50],
+    ['state', 'connected', undefined],
+  ]);
+  assert.deepEqual(h.only('wait'), [['wait', 50]]);
+  assert.equal(h.only('join').length, 2, 'refused once, then joined');
+  assert.deepEqual(h.only('poll').slice(0, 1), [['poll', 't1', 30]]);
+});
+
+test('long poll: a token refused with 401 (its signing key was dropped) rejoins under the same name', async () => {
+  const joins = [];
+  let issued = 0;
+  const api = {
+    join: async (room, name) => {
+      joins.push(name);
+      issued += 1;
+      return { userId: `u${issued}`, name: name ?? '随机名', room, token: `t${issued}` };
+    },
+  };
+  const storage = memoryStorage({
+    [NAME_KEY]: '李雷',
+    [sessionKey('lobby')]: JSON.stringify({ userId: 'u0', name: '李雷', token: 'signed-with-the-old-key' }),
+  });
+  const session = createSession({ api, room: 'lobby', storage });
+  const h = harness([new ApiError({ status: 401, title: 'Unauthorized' }), []]);
+  const tokens = [];
+  await settle(runLongPoll({ ...h.options, session, poll: (member, seconds, signal) => (tokens.push(member.token), h.options.poll(member, seconds, signal)) }));
+  assert.deepEqual(joins, ['李雷']);
+  assert.deepEqual(tokens.slice(0, 2), ['signed-with-the-old-key', 't1']);
+  assert.equal(session.current.name, '李雷');
+  assert.deepEqual(h.only('wait'), [], 'no back-off: the rejoin is immediate');
 });

@@ -41,6 +41,24 @@ internal sealed class TableMemberStore : IMemberStore
         return members;
     }, cancellationToken);
 
+    public Task<int> CountSeenSinceAsync(string room, DateTimeOffset seenSince, int atMost, CancellationToken cancellationToken) => StorageCalls.RunAsync(async () =>
+    {
+        await created.EnsureAsync(cancellationToken);
+        var count = 0;
+        // Only RowKey comes back: a page of 1,000 members is a few tens of KB, not their names and queues.
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {room} and LastSeen ge {seenSince}");
+        var pages = table.QueryAsync<TableEntity>(filter, Math.Clamp(atMost, 1, 1000), ["RowKey"], cancellationToken).AsPages();
+        await foreach (var page in pages)
+        {
+            count += page.Values.Count;
+            if (count >= atMost)
+            {
+                return atMost;
+            }
+        }
+        return count;
+    }, cancellationToken);
+
     public Task<bool> TouchAsync(string room, string userId, DateTimeOffset lastSeen, CancellationToken cancellationToken) => StorageCalls.RunAsync(async () =>
     {
         await created.EnsureAsync(cancellationToken);

@@ -1,4 +1,6 @@
+using System.Collections;
 using System.Reflection;
+using System.Text.RegularExpressions;
 using FunctionsChat.Storage.Azure;
 using FunctionsChat.Telemetry;
 
@@ -8,16 +10,31 @@ namespace FunctionsChat.DeployTests.Support;
 /// The setting names the app reads, taken from the app's own types wherever the code exposes them, so that a rename in
 /// Functions/ changes these sets and the tests that compare Bicep and local.settings.sample.json against them fail.
 /// </summary>
-public static class SettingNames
+public static partial class SettingNames
 {
-    /// <summary>Chat__Name for every settable property of ChatOptions (bound from the "Chat" section).</summary>
-    public static IReadOnlySet<string> Chat { get; } = typeof(ChatOptions)
-        .GetProperties(BindingFlags.Public | BindingFlags.Instance)
-        .Where(p => p.CanWrite && p.SetMethod!.IsPublic)
-        .Select(p => $"{ChatOptions.SectionName}__{p.Name}")
-        .ToHashSet(StringComparer.Ordinal);
-
     public static string ChatSetting(string property) => $"{ChatOptions.SectionName}__{property}";
+
+    /// <summary>
+    /// The ChatOptions property a Chat__ setting binds to: Chat__Name for a value, Chat__Name__0, __1, ... for the
+    /// entries of a list. Null for anything else.
+    /// </summary>
+    public static PropertyInfo? ChatProperty(string setting)
+    {
+        var match = ChatSettingName().Match(setting);
+        if (!match.Success)
+        {
+            return null;
+        }
+        var property = typeof(ChatOptions).GetProperty(match.Groups["property"].Value, BindingFlags.Public | BindingFlags.Instance);
+        if (property is null || !property.CanWrite || !property.SetMethod!.IsPublic)
+        {
+            return null;
+        }
+        var isList = property.PropertyType != typeof(string) && typeof(IEnumerable).IsAssignableFrom(property.PropertyType);
+        return isList == match.Groups["index"].Success ? property : null;
+    }
+
+    public static bool IsChat(string setting) => ChatProperty(setting) is not null;
 
     /// <summary>The connection-string form: AzureWebJobsStorage itself.</summary>
     public static string StorageConnectionString => StorageClientFactory.SettingName;
@@ -65,4 +82,7 @@ public static class SettingNames
     /// <summary>Turns app-setting style names (Section__Key) into configuration keys (Section:Key), as the host does.</summary>
     public static Dictionary<string, string?> AsConfiguration(IEnumerable<KeyValuePair<string, string?>> settings) =>
         settings.ToDictionary(s => s.Key.Replace("__", ":", StringComparison.Ordinal), s => s.Value, StringComparer.OrdinalIgnoreCase);
+
+    [GeneratedRegex("^" + ChatOptions.SectionName + @"__(?<property>[A-Za-z0-9]+)(__(?<index>[0-9]+))?$")]
+    private static partial Regex ChatSettingName();
 }

@@ -2,8 +2,9 @@ namespace FunctionsChat.ReliabilityTests.Support;
 
 /// <summary>
 /// One DevServer on the shared Azurite (127.0.0.1:10000-10002) for the tests that do not break the server itself:
-/// dropped long polls, fuzzing, the token matrix and the headers. The send limit is lifted so the fuzzer is not
-/// throttled (429 is tested by the unit tests), and one origin is allowed cross-origin for the CORS test.
+/// dropped long polls, fuzzing, the token matrix and the headers. The send limit is lifted (and the join limit, by
+/// ChatEnvironment) so the fuzzer is not throttled (429 is tested by the unit tests), and one origin is allowed
+/// cross-origin for the CORS test.
 /// </summary>
 public sealed class SharedServer : IAsyncLifetime
 {

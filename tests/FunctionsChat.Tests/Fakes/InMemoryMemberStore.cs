@@ -31,6 +31,12 @@ public sealed class InMemoryMemberStore(FakeOutage? outage = null) : IMemberStor
         return Task.FromResult(list);
     }
 
+    public Task<int> CountSeenSinceAsync(string room, DateTimeOffset seenSince, int atMost, CancellationToken cancellationToken)
+    {
+        Check(cancellationToken);
+        return Task.FromResult(Math.Min(atMost, members.Values.Count(m => m.Room == room && m.LastSeen >= seenSince)));
+    }
+
     public Task<bool> TouchAsync(string room, string userId, DateTimeOffset lastSeen, CancellationToken cancellationToken)
     {
         Check(cancellationToken);

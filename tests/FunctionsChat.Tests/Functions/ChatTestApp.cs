@@ -69,6 +69,18 @@ public sealed class ChatTestApp
     public Task<TestResponse> JoinAsync(string room, string? body = null) =>
         RunAsync(r => Function<JoinRoom>().Run(r, room, CancellationToken.None), Request("POST", body));
 
+    /// <summary>A join arriving on a connection from <paramref name="remoteAddress"/>, with extra request headers.</summary>
+    public Task<TestResponse> JoinFromAsync(string room, string remoteAddress, IDictionary<string, string>? headers = null)
+    {
+        var request = Request("POST");
+        request.HttpContext.Connection.RemoteIpAddress = System.Net.IPAddress.Parse(remoteAddress);
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            request.Headers[name] = value;
+        }
+        return RunAsync(r => Function<JoinRoom>().Run(r, room, CancellationToken.None), request);
+    }
+
     public async Task<Joined> JoinAsMemberAsync(string room, string? name = null)
     {
         var response = await JoinAsync(room, name is null ? null : JsonSerializer.Serialize(new { name }));

@@ -23,6 +23,39 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public void APreviousSigningKeyThatIsTooShortIsRefusedNamingItsAppSetting()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Resolve(new Dictionary<string, string?>
+        {
+            ["Chat:PreviousSigningKeys:0"] = "previous-key-long-enough-0123456789abcdef",
+            ["Chat:PreviousSigningKeys:1"] = "short",
+        }));
+
+        Assert.Contains("Chat__PreviousSigningKeys__1", error.Message);
+        Assert.DoesNotContain("__0", error.Message);
+    }
+
+    [Fact]
+    public void AnEmptyPreviousSigningKeyMeansNone()
+    {
+        var options = Resolve(new Dictionary<string, string?> { ["Chat:PreviousSigningKeys:0"] = "" });
+
+        Assert.All(options.PreviousSigningKeys, key => Assert.True(string.IsNullOrEmpty(key)));
+    }
+
+    [Theory]
+    [InlineData("Chat:JoinLimitPerMinute", "0")]
+    [InlineData("Chat:JoinLimitPerMinute", "100001")]
+    [InlineData("Chat:MaxMembersPerRoom", "0")]
+    [InlineData("Chat:MaxMembersPerRoom", "10001")]
+    public void AnOutOfRangeJoinLimitOrRoomCapacityIsRefused(string setting, string value)
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Resolve(new Dictionary<string, string?> { [setting] = value }));
+
+        Assert.Contains(setting.Split(':')[1], error.Message);
+    }
+
+    [Fact]
     public void AnUnknownNameLocaleIsRefused()
     {
         var error = Assert.Throws<OptionsValidationException>(() => Resolve(new Dictionary<string, string?> { ["Chat:NameLocale"] = "xx_YY" }));
@@ -68,5 +101,8 @@ public sealed class StartupTests
         Assert.Equal("zh_CN", options.NameLocale);
         Assert.Equal(120, options.MemberTimeoutSeconds);
         Assert.Equal(20, options.SendLimitPer10Seconds);
+        Assert.Equal(30, options.JoinLimitPerMinute);
+        Assert.Equal(1_000, options.MaxMembersPerRoom);
+        Assert.Empty(options.PreviousSigningKeys);
     }
 }

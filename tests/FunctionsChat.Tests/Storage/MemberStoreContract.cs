@@ -72,6 +72,38 @@ public abstract class MemberStoreContract
     }
 
     [Fact]
+    public async Task CountSeenSinceCountsOnlyThatRoomsMembersSeenAtOrAfterTheCutoff()
+    {
+        var cutoff = new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
+        var room = TestData.Room();
+        var seen = new[] { cutoff, cutoff.AddTicks(1), cutoff.AddMinutes(3) }.Select(t => NewMember(room) with { LastSeen = t });
+        var silent = NewMember(room) with { LastSeen = cutoff.AddTicks(-1) };
+        var elsewhere = NewMember(room + "x") with { LastSeen = cutoff.AddMinutes(1) };
+        foreach (var member in seen.Append(silent).Append(elsewhere))
+        {
+            await Members.AddAsync(member, Token);
+        }
+
+        Assert.Equal(3, await Members.CountSeenSinceAsync(room, cutoff, 100, Token));
+        Assert.Equal(4, await Members.CountSeenSinceAsync(room, cutoff.AddMinutes(-1), 100, Token));
+        Assert.Equal(0, await Members.CountSeenSinceAsync(TestData.Room(), cutoff, 100, Token));
+    }
+
+    [Fact]
+    public async Task CountSeenSinceStopsAtItsLimit()
+    {
+        var room = TestData.Room();
+        for (var i = 0; i < 5; i++)
+        {
+            await Members.AddAsync(NewMember(room), Token);
+        }
+
+        Assert.Equal(2, await Members.CountSeenSinceAsync(room, Joined, 2, Token));
+        Assert.Equal(5, await Members.CountSeenSinceAsync(room, Joined, 5, Token));
+        Assert.Equal(5, await Members.CountSeenSinceAsync(room, Joined, 6, Token));
+    }
+
+    [Fact]
     public async Task AddingAMemberTwiceFailsWithoutClaimingAnOutageAndKeepsTheFirst()
     {
         var member = NewMember(TestData.Room(), "first");

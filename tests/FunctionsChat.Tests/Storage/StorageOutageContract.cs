@@ -59,6 +59,7 @@ public abstract class StorageOutageContract
         await Assert.ThrowsAsync<StorageUnavailableException>(() => members.AddAsync(member, Token));
         await Assert.ThrowsAsync<StorageUnavailableException>(() => members.GetAsync(room, userId, Token));
         await Assert.ThrowsAsync<StorageUnavailableException>(() => members.ListAsync(room, Token));
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => members.CountSeenSinceAsync(room, DateTimeOffset.UtcNow, 10, Token));
         await Assert.ThrowsAsync<StorageUnavailableException>(() => members.TouchAsync(room, userId, DateTimeOffset.UtcNow, Token));
         await Assert.ThrowsAsync<StorageUnavailableException>(() => members.RemoveAsync(room, userId, Token));
         await Assert.ThrowsAsync<StorageUnavailableException>(async () =>
