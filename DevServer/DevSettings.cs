@@ -111,6 +111,34 @@ public static class DevSettings
         return settings;
     }
 
+    /// <summary>The first of the URLs whose port some other process already listens on, if any.</summary>
+    public static string? FirstUrlInUse(IEnumerable<string> urls)
+    {
+        foreach (var url in urls)
+        {
+            if (!Uri.TryCreate(url.Replace("://+", "://0.0.0.0").Replace("://*", "://0.0.0.0"), UriKind.Absolute, out var uri) || uri.Port == 0)
+            {
+                continue;
+            }
+            var address = uri.Host is "localhost" ? System.Net.IPAddress.Loopback
+                : System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var parsed) ? parsed : null;
+            if (address is null)
+            {
+                continue;
+            }
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpListener(address, uri.Port);
+                probe.Start();
+            }
+            catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+            {
+                return url;
+            }
+        }
+        return null;
+    }
+
     /// <summary>http://localhost:7071 like func, unless --urls or ASPNETCORE_URLS/DOTNET_URLS says otherwise.</summary>
     public static void UseDefaultUrl(WebApplicationBuilder builder)
     {

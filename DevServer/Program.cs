@@ -54,6 +54,14 @@ try
     // 3. Azurite, when storage is the local emulator: the one already running, or ours until we exit.
     await using var azurite = azuritePorts is null ? null : await Azurite.EnsureRunningAsync(azuritePorts, repoRoot, log);
 
+    // Read now: once RunAsync fails, the host (and app.Urls with it) is disposed. Checked before the workers start,
+    // so a port in use is said in a second, not after the workers' start-up.
+    var urls = (app.Configuration[WebHostDefaults.ServerUrlsKey] ?? "").Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+    if (DevSettings.FirstUrlInUse(urls) is { } taken)
+    {
+        throw PortInUse(taken);
+    }
+
     // 4. The worker processes; what they report decides the routes and the timers. Stopped before Azurite.
     var pool = app.Services.GetRequiredService<WorkerPool>();
     await using var stopWorkers = pool;
@@ -89,8 +97,6 @@ try
     });
     app.Lifetime.ApplicationStopping.Register(() => _ = timers.StopAsync(CancellationToken.None));
 
-    // Read now: once RunAsync fails, the host (and app.Urls with it) is disposed.
-    var urls = (app.Configuration[WebHostDefaults.ServerUrlsKey] ?? "").Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
     try
     {
         await app.RunAsync();
@@ -99,8 +105,7 @@ try
     {
         // Kestrel binds only now, after Azurite and the workers started; thrown inside their `await using` scopes, so
         // that they are stopped before the message is printed.
-        var where = urls.Length == 1 ? urls[0] : $"one of {string.Join(", ", urls)}";
-        throw new DevServerException($"{where} is already in use — stop the other process or pass --urls http://127.0.0.1:<another port>.");
+        throw PortInUse(urls.Length == 1 ? urls[0] : $"one of {string.Join(", ", urls)}");
     }
     await timers.StopAsync(CancellationToken.None);
     return 0;
@@ -110,3 +115,6 @@ catch (DevServerException e)
     Console.Error.WriteLine($"DevServer cannot start: {e.Message}");
     return 1;
 }
+
+static DevServerException PortInUse(string where) =>
+    new($"{where} is already in use — stop the other process or pass --urls http://127.0.0.1:<another port>.");

@@ -37,8 +37,11 @@ public sealed partial class StartupAndShutdownTests
             Assert.True(IsRunning(azuritePid.Value), "a DevServer that found Azurite running must leave it running");
             Assert.True(await AllListeningAsync(basePort));
 
+            var workers = owner.WorkerProcessIds();
+            Assert.Single(workers);
             owner.Signal(DevServerProcess.SigTerm);
             Assert.Equal(0, await owner.WaitForExitAsync(ExitTimeout));
+            Assert.All(workers, worker => Assert.False(IsRunning(worker), $"worker process {worker} outlived DevServer"));
             Assert.Contains($"Stopped Azurite (pid {azuritePid})", owner.Output);
             Assert.False(IsRunning(azuritePid.Value), "the DevServer that started Azurite must stop it");
             Assert.False(await AnyListeningAsync(basePort));

@@ -17,7 +17,9 @@ public static class FreePorts
     {
         for (var attempt = 0; attempt < 100; attempt++)
         {
-            var basePort = Random.Shared.Next(20_000, 60_000);
+            // Below Linux's ephemeral range (32768 and up), where the OS hands out ports to other processes (DevServer's
+            // RPC server, each worker's HTTP server) between our check and Azurite's bind.
+            var basePort = Random.Shared.Next(20_000, 32_000);
             if (Enumerable.Range(basePort, 3).All(IsFree))
             {
                 return basePort;
