@@ -113,8 +113,17 @@ public static class DevSecurity
             settings.Origins.Count == 0 ? "same origin only" : string.Join(", ", settings.Origins), settings.Source);
         app.UseWhen(context => context.Request.Path.StartsWithSegments(apiPrefix), api => api.UseCors(PolicyName).Use((context, next) =>
         {
-            // Every function result says so itself (ApiResult); this covers what the host answers alone (404, 405).
-            context.Response.Headers.XContentTypeOptions = "nosniff";
+            // Every function result says so itself (ApiResult, copied from the worker's response); this covers what
+            // DevServer answers alone (404, 405, a 503 for a dead worker), once: never a second copy of the header.
+            var response = context.Response;
+            response.OnStarting(() =>
+            {
+                if (!response.Headers.ContainsKey("X-Content-Type-Options"))
+                {
+                    response.Headers.XContentTypeOptions = "nosniff";
+                }
+                return Task.CompletedTask;
+            });
             return next(context);
         }));
         app.UseWhen(context => !context.Request.Path.StartsWithSegments(apiPrefix), page => page.Use((context, next) =>

@@ -80,8 +80,16 @@ public sealed class HttpFunctionInvoker(WorkerPool pool, IHttpForwarder forwarde
         }
         if (error != ForwarderError.None && !context.Response.HasStarted && !departed.IsCancellationRequested)
         {
-            // The worker died or could not be reached before it answered: say so instead of YARP's bare 502.
-            await Problems.ServiceUnavailableAsync(context, "The function app's worker process stopped while handling this request; it is being restarted. Try again.");
+            // Instead of YARP's bare status: the caller's own broken body is a 400; anything on the worker's side
+            // (it died, or could not be reached) a 503 to retry.
+            if (error == ForwarderError.RequestBodyClient)
+            {
+                await Problems.BadRequestAsync(context, "The request body could not be read: it ended early or its chunked encoding is broken.");
+            }
+            else
+            {
+                await Problems.ServiceUnavailableAsync(context, "The function app's worker process stopped while handling this request; it is being restarted. Try again.");
+            }
         }
         LogOutcome(function, invocation.InvocationId, result, failure ?? (error == ForwarderError.None ? null : $"forwarding failed ({error})"),
             Stopwatch.GetElapsedTime(started), departed.IsCancellationRequested);
