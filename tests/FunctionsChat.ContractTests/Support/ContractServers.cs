@@ -1,20 +1,33 @@
 namespace FunctionsChat.ContractTests.Support;
 
 /// <summary>
-/// Two DevServers with one signing key, so each accepts the other's tokens: one on the shared Azurite, one on storage
-/// that is not there (every route answers 503). Prism proxies in front: a strict one (<c>--errors</c>) and a reporting
-/// one for the healthy server, a strict one for the other.
+/// Three DevServers with one signing key, so each accepts the others' tokens: one on the shared Azurite, one on storage
+/// that is not there (every route answers 503), and one on the shared Azurite with a tiny room capacity and join limit
+/// (join's 409 and 429). Prism proxies in front: a strict one (<c>--errors</c>) and a reporting one for the healthy
+/// server, a strict one for each of the others.
 /// </summary>
 public sealed class ContractServers : IAsyncLifetime
 {
     /// <summary>Small, so the 429 needs only a few sends.</summary>
     public const int SendLimitPer10Seconds = 5;
 
+    /// <summary>Of the limited server: two members fill a room.</summary>
+    public const int MaxMembersPerRoom = 2;
+
+    /// <summary>
+    /// Of the limited server: the joins that fill a room, the one it then refuses as full (counted too: the limit is
+    /// checked first), and no more, so the next join gets 429.
+    /// </summary>
+    public const int JoinLimitPerMinute = MaxMembersPerRoom + 1;
+
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(120);
 
     public DevServerProcess Healthy { get; private set; } = null!;
 
     public DevServerProcess WithoutStorage { get; private set; } = null!;
+
+    /// <summary>With <see cref="MaxMembersPerRoom"/> and <see cref="JoinLimitPerMinute"/>; only for join's 409 and 429.</summary>
+    public DevServerProcess Limited { get; private set; } = null!;
 
     /// <summary>--errors, to the healthy server: for requests the document allows.</summary>
     public PrismProxy Strict { get; private set; } = null!;
@@ -24,6 +37,9 @@ public sealed class ContractServers : IAsyncLifetime
 
     /// <summary>--errors, to the server without storage.</summary>
     public PrismProxy StrictWithoutStorage { get; private set; } = null!;
+
+    /// <summary>--errors, to the limited server.</summary>
+    public PrismProxy StrictLimited { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -35,26 +51,36 @@ public sealed class ContractServers : IAsyncLifetime
             // UseDevelopmentStorage, so DevServer does not start an Azurite of its own.
             ["AzureWebJobsStorage"] = StorageNobodyListensOn(),
         };
+        var limited = new Dictionary<string, string>(environment)
+        {
+            ["Chat__MaxMembersPerRoom"] = $"{MaxMembersPerRoom}",
+            // OnSharedAzurite lifts the join limit for everyone; this server is where it is reached.
+            ["Chat__JoinLimitPerMinute"] = $"{JoinLimitPerMinute}",
+        };
         var healthy = DevServerProcess.StartHealthyAsync(environment);
+        var limitedHealthy = DevServerProcess.StartHealthyAsync(limited);
         WithoutStorage = DevServerProcess.Start(withoutStorage);
         Healthy = await healthy;
+        Limited = await limitedHealthy;
         await WaitUntilAnsweringAsync(WithoutStorage);
 
         var strict = PrismProxy.StartAsync(Api(Healthy), errors: true);
         var reporting = PrismProxy.StartAsync(Api(Healthy), errors: false);
         var strictWithoutStorage = PrismProxy.StartAsync(Api(WithoutStorage), errors: true);
+        var strictLimited = PrismProxy.StartAsync(Api(Limited), errors: true);
         Strict = await strict;
         Reporting = await reporting;
         StrictWithoutStorage = await strictWithoutStorage;
+        StrictLimited = await strictLimited;
     }
 
     public async Task DisposeAsync()
     {
-        foreach (var proxy in new[] { Strict, Reporting, StrictWithoutStorage })
+        foreach (var proxy in new[] { Strict, Reporting, StrictWithoutStorage, StrictLimited })
         {
             proxy?.Dispose();
         }
-        foreach (var server in new[] { Healthy, WithoutStorage })
+        foreach (var server in new[] { Healthy, WithoutStorage, Limited })
         {
             if (server is not null)
             {
