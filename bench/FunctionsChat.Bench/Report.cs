@@ -44,8 +44,8 @@ public static class Report
         {
             rows.Add(("storage operations", "- (no /_dev/metrics: not a DevServer in Development)"));
         }
-        rows.Add(("DevServer peak working set", r.DevServerPeakWorkingSetBytes is { } peak ? Invariant($"{peak / 1048576.0:F0} MiB") : "-"));
-        rows.Add(("DevServer CPU during run", r.DevServerCpuSeconds is { } cpu ? Invariant($"{cpu:F1} s") : "-"));
+        rows.Add(("app peak working set (workers)", r.DevServerPeakWorkingSetBytes is { } peak ? Invariant($"{peak / 1048576.0:F0} MiB") : "-"));
+        rows.Add(("app CPU during run (workers)", r.DevServerCpuSeconds is { } cpu ? Invariant($"{cpu:F1} s") : "-"));
         var width = rows.Max(x => x.Item1.Length);
         output.WriteLine(new string('-', width + 50));
         foreach (var (name, value) in rows)
