@@ -7,7 +7,7 @@ namespace FunctionsChat.DevServer.Workers;
 /// The function app's build output, read the way the Functions host reads it: <c>worker.config.json</c> says how to
 /// start the worker, <c>host.json</c> gives the HTTP route prefix.
 /// </summary>
-public sealed record FunctionApp(string Directory, string Executable, string WorkerPath, string RoutePrefix)
+public sealed record FunctionApp(string Directory, string Language, string Executable, string WorkerPath, string RoutePrefix)
 {
     /// <summary>Another build output to run (a publish folder, say) instead of the one built beside DevServer.</summary>
     public const string DirectorySetting = "DevServer:FunctionAppDirectory";
@@ -32,7 +32,8 @@ public sealed record FunctionApp(string Directory, string Executable, string Wor
         {
             throw new DevServerException($"{workerConfig} names no defaultExecutablePath and defaultWorkerPath.");
         }
-        return new FunctionApp(directory, executable, Path.Combine(directory, workerPath), ReadRoutePrefix(directory));
+        var language = description.TryGetProperty("language", out var l) ? l.GetString() ?? "" : "";
+        return new FunctionApp(directory, language, executable, Path.Combine(directory, workerPath), ReadRoutePrefix(directory));
     }
 
     /// <summary><c>extensions.http.routePrefix</c> of host.json; "api" when it says nothing, as in the host.</summary>

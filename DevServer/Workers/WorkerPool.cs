@@ -16,7 +16,7 @@ public sealed class WorkerPool : IAsyncDisposable
     private readonly IReadOnlyDictionary<string, string> _appSettings;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
-    private readonly (WorkerChannel Channel, WorkerProcess Process)?[] _running;
+    private readonly RunningWorker?[] _running;
     private readonly Task[] _supervisors;
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource<FunctionIndex> _firstReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -30,7 +30,7 @@ public sealed class WorkerPool : IAsyncDisposable
         _appSettings = appSettings;
         _loggers = loggers;
         _logger = loggers.CreateLogger("DevServer.Workers");
-        _running = new (WorkerChannel, WorkerProcess)?[count];
+        _running = new RunningWorker?[count];
         _supervisors = new Task[count];
     }
 
@@ -53,7 +53,7 @@ public sealed class WorkerPool : IAsyncDisposable
     public int Count => _running.Length;
 
     /// <summary>The worker processes running now.</summary>
-    public IReadOnlyList<WorkerProcess> Processes => [.. _running.Where(r => r is not null).Select(r => r!.Value.Process)];
+    public IReadOnlyList<WorkerProcess> Processes => [.. _running.OfType<RunningWorker>().Select(r => r.Process)];
 
     /// <summary>Starts every worker; returns the functions the first ready one reported, or throws why none started.</summary>
     public async Task<FunctionIndex> StartAsync()
@@ -74,7 +74,7 @@ public sealed class WorkerPool : IAsyncDisposable
         while (true)
         {
             var changed = _readyChanged.Task;
-            var ready = _running.Where(r => r is { Channel.Closed.IsCompleted: false }).Select(r => r!.Value.Channel).ToArray();
+            var ready = _running.OfType<RunningWorker>().Where(r => !r.Channel.Closed.IsCompleted).Select(r => r.Channel).ToArray();
             if (ready.Length > 0)
             {
                 return ready[Random.Shared.Next(ready.Length)];
@@ -106,7 +106,7 @@ public sealed class WorkerPool : IAsyncDisposable
             try
             {
                 await channel.InitializeAsync(_app, process.Exited, _stopping.Token);
-                SetRunning(slot, (channel, process));
+                SetRunning(slot, new RunningWorker(channel, process));
                 wasReady = true;
                 _logger.LogDebug("Worker process {Pid} is ready (slot {Slot}, HttpUri {Uri}).", process.Id, slot, channel.HttpUri);
                 _firstReady.TrySetResult(channel.Index);
@@ -153,7 +153,7 @@ public sealed class WorkerPool : IAsyncDisposable
         }
     }
 
-    private void SetRunning(int slot, (WorkerChannel, WorkerProcess)? worker)
+    private void SetRunning(int slot, RunningWorker? worker)
     {
         _running[slot] = worker;
         Interlocked.Exchange(ref _readyChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
@@ -162,8 +162,13 @@ public sealed class WorkerPool : IAsyncDisposable
     /// <summary><c>WorkerTerminate</c> to every worker, a few seconds to exit, then a kill.</summary>
     public async ValueTask DisposeAsync()
     {
+        // Twice on a normal stop: by the host's services when it stops, then by Program's `await using`.
+        if (_disposing)
+        {
+            return;
+        }
         _disposing = true;
-        var running = _running.Where(r => r is not null).Select(r => r!.Value).ToList();
+        var running = _running.OfType<RunningWorker>().ToList();
         foreach (var (channel, _) in running)
         {
             channel.Terminate(StopGrace);
@@ -173,4 +178,7 @@ public sealed class WorkerPool : IAsyncDisposable
         await Task.WhenAll(_supervisors.Where(s => s is not null));
         _readyChanged.TrySetResult();
     }
+
+    /// <summary>A class, so a slot changes in one reference write that readers on other threads see whole.</summary>
+    private sealed record RunningWorker(WorkerChannel Channel, WorkerProcess Process);
 }

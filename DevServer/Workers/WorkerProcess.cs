@@ -72,6 +72,11 @@ public sealed class WorkerProcess : IAsyncDisposable
         {
             start.Environment[name] = value;
         }
+        // The host knows the runtime from worker.config.json, whether or not the app settings name it.
+        if (!start.Environment.ContainsKey("FUNCTIONS_WORKER_RUNTIME"))
+        {
+            start.Environment["FUNCTIONS_WORKER_RUNTIME"] = app.Language;
+        }
         start.Environment["FUNCTIONS_WORKER_DIRECTORY"] = app.Directory;
         start.Environment["FUNCTIONS_APPLICATION_DIRECTORY"] = app.Directory;
         var process = Process.Start(start) ?? throw new DevServerException($"Could not start {app.Executable} {app.WorkerPath}.");

@@ -65,6 +65,37 @@ public sealed class WorkerProcessTests(TwoDevServers servers)
     }
 
     [Fact]
+    public async Task WithThreeWorkersAMemberWhosePollsLandOnAnyWorkerGetsEveryMessageOnce()
+    {
+        var environment = ChatEnvironment.OnSharedAzurite();
+        environment["FUNCTIONS_WORKER_PROCESS_COUNT"] = "3";
+        await using var server = await DevServerProcess.StartHealthyAsync(environment);
+        Assert.Equal(3, server.WorkerProcessIds().Count);
+        var room = Rooms.New("spread");
+        using var api = new ChatApi(server.BaseAddress);
+        var alice = await api.JoinAsync(room, "alice");
+        var bob = await api.JoinAsync(room, "bob");
+
+        var received = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            // Each poll and each send goes to a random worker: the hand-over inside one process helps only by chance,
+            // so the queue and the room watcher must carry the rest.
+            var poll = api.PollAsync(room, bob.Token, timeoutSeconds: 25);
+            await Task.Delay(300);
+            Assert.Equal(HttpStatusCode.Created, (await api.SendMessageAsync(room, alice.Token, $"spread #{i}")).StatusCode);
+            var answer = await poll;
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            received.AddRange(answer.Messages.Select(m => m.GetProperty("text").GetString()!));
+        }
+        // Anything a poll did not carry is still in the inbox.
+        var rest = await api.PollAsync(room, bob.Token, timeoutSeconds: 3);
+        received.AddRange(rest.Messages.Select(m => m.GetProperty("text").GetString()!));
+
+        Assert.Equal(Enumerable.Range(0, 6).Select(i => $"spread #{i}"), received.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task TheTimerFunctionRunsInTheWorkerOnItsSchedule()
     {
         // ExpireMembers runs every minute, at second 0.
