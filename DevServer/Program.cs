@@ -95,7 +95,11 @@ try
         Console.WriteLine($"FunctionsChat is running at {url}/ (room: {url}/?room=lobby). Press Ctrl+C to stop.");
         _ = timers.StartAsync(app.Lifetime.ApplicationStopping);
     });
-    app.Lifetime.ApplicationStopping.Register(() => _ = timers.StopAsync(CancellationToken.None));
+    app.Lifetime.ApplicationStopping.Register(() =>
+    {
+        pool.StopRestarting();
+        _ = timers.StopAsync(CancellationToken.None);
+    });
 
     try
     {

@@ -11,5 +11,8 @@ cd "$repo_root"
 # Built quietly first: the Functions SDK's generated extensions project restores with NU1603 warnings about
 # versions of the host's own packages, which say nothing about this app. Errors still show.
 say "Building DevServer and the function app"
-dotnet build DevServer -nologo -v quiet "-clp:ErrorsOnly;NoSummary" >&2 || exit 1
+if ! build_output=$(dotnet build DevServer -nologo -v quiet 2>&1); then
+  printf '%s\n' "$build_output" | grep -E 'error|Error' >&2 || printf '%s\n' "$build_output" >&2
+  exit 1
+fi
 exec dotnet run --no-build --project DevServer -- "$@"

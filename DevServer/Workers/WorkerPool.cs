@@ -22,6 +22,7 @@ public sealed class WorkerPool : IAsyncDisposable
     private readonly TaskCompletionSource<FunctionIndex> _firstReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _readyChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _disposing;
+    private volatile bool _stopRestarting;
 
     public WorkerPool(FunctionApp app, RpcServer rpc, IReadOnlyDictionary<string, string> appSettings, int count, ILoggerFactory loggers)
     {
@@ -65,6 +66,12 @@ public sealed class WorkerPool : IAsyncDisposable
         }
         return await _firstReady.Task;
     }
+
+    /// <summary>
+    /// From now on a worker that exits is not replaced. Called when DevServer starts stopping: Ctrl+C in a terminal
+    /// reaches the workers too (one process group), and one that exits first must not be started again.
+    /// </summary>
+    public void StopRestarting() => _stopRestarting = true;
 
     /// <summary>A random ready worker; waits a while for one when all are starting again.</summary>
     public async Task<WorkerChannel> PickAsync(CancellationToken cancellationToken)
@@ -125,7 +132,7 @@ public sealed class WorkerPool : IAsyncDisposable
                 SetRunning(slot, null);
                 _rpc.Forget(channel.WorkerId);
             }
-            if (_disposing)
+            if (_disposing || _stopRestarting)
             {
                 // A ready worker was sent WorkerTerminate and may still be finishing; one still starting is not needed.
                 if (!wasReady)
