@@ -3,7 +3,7 @@
 # bench with the given options, then everything stopped. A long-lived development Azurite keeps every test's rows and
 # slows down as it grows, so figures taken on it depend on its history; these do not.
 # Usage: bash bench/run.sh [--two-instances] [--sample-csv FILE] -- <bench options, e.g. --members 50 --rate 5>
-# While the bench runs, DevServer's memory, open connections and storage operations are sampled every 10 s
+# While the bench runs, the app's memory (its worker processes', and DevServer's own), open connections and storage operations are sampled every 10 s
 # (to --sample-csv FILE if given), with the time Azurite takes to answer one (unauthenticated) queue request: the
 # length of its backlog. Ports: DevServer 7190 (and 7191), Azurite 20100-20102; override with
 # BENCH_PORT / BENCH_AZURITE_PORT. BENCH_DEVSERVER_DLL runs another DevServer build (an older commit's, to compare).
@@ -67,7 +67,7 @@ dotnet bench/FunctionsChat.Bench/bin/Release/net10.0/FunctionsChat.Bench.dll ${B
 bench=$!
 
 if [ -n "$samples" ]; then
-  echo "seconds,working_set_mb,managed_heap_mb,open_connections,storage_operations,azurite_answer_ms" >"$samples"
+  echo "seconds,workers_working_set_mb,devserver_working_set_mb,open_connections,storage_operations,azurite_answer_ms" >"$samples"
   start=$(date +%s)
   while kill -0 "$bench" 2>/dev/null; do
     metrics=$(curl -fs "http://127.0.0.1:$port/_dev/metrics" || echo '{}')
@@ -76,7 +76,7 @@ if [ -n "$samples" ]; then
     node -e '
       const m = JSON.parse(process.argv[1]); const p = m.process || {}; const s = m.storageOperations || {};
       const mb = b => (b / 1048576).toFixed(1);
-      console.log([process.argv[2], mb(p.workingSetBytes || 0), mb(p.managedHeapBytes || 0), process.argv[3], s.total || 0,
+      console.log([process.argv[2], mb(p.workingSetBytes || 0), mb(p.devServerWorkingSetBytes || 0), process.argv[3], s.total || 0,
         Math.round(process.argv[4] * 1000)].join(","));
     ' "$metrics" "$(( $(date +%s) - start ))" "$connections" "$answer" >>"$samples"
     sleep 10
