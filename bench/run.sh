@@ -2,7 +2,11 @@
 # One bench run on its own stack: a fresh Azurite (on disk, in a new temporary folder), one Release DevServer (two with --two-instances), the
 # bench with the given options, then everything stopped. A long-lived development Azurite keeps every test's rows and
 # slows down as it grows, so figures taken on it depend on its history; these do not.
-# Usage: bash bench/run.sh [--two-instances] [--sample-csv FILE] -- <bench options, e.g. --members 50 --rate 5>
+# Usage: bash bench/run.sh [--two-instances] [--workers N] [--kill-worker-every SECONDS] [--sample-csv FILE] -- <bench options, e.g. --members 50 --rate 5>
+# --workers N sets FUNCTIONS_WORKER_PROCESS_COUNT=N (1-10) for each DevServer: N worker processes, each invocation
+# sent to any of them, so N instances on one storage account. --kill-worker-every SECONDS SIGKILLs one random worker
+# process (a child of a DevServer running FunctionsChat.Functions.dll) every SECONDS while the bench runs, logged with
+# a timestamp on stderr; DevServer starts a new one.
 # While the bench runs, the app's memory (its worker processes', and DevServer's own), open connections and storage operations are sampled every 10 s
 # (to --sample-csv FILE if given), with the time Azurite takes to answer one (unauthenticated) queue request: the
 # length of its backlog. Ports: DevServer 7190 (and 7191), Azurite 20100-20102; override with
@@ -10,15 +14,20 @@
 # BENCH_COMMAND=sends runs 'FunctionsChat.Bench sends' (sequential sends, the request path's latency) instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-two=false samples=""
+two=false samples="" workers="" kill_every=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --two-instances) two=true; shift ;;
     --sample-csv) samples=$2; shift 2 ;;
+    --workers) workers=$2; shift 2 ;;
+    --kill-worker-every) kill_every=$2; shift 2 ;;
     --) shift; break ;;
     *) echo "unknown option $1 (bench options go after --)" >&2; exit 2 ;;
   esac
 done
+if [ -n "$workers" ] && ! [[ "$workers" =~ ^([1-9]|10)$ ]]; then echo "--workers takes 1 to 10, not '$workers'" >&2; exit 2; fi
+if [ -n "$kill_every" ] && ! [[ "$kill_every" =~ ^[1-9][0-9]{0,3}$ ]]; then echo "--kill-worker-every takes whole seconds (1-9999), not '$kill_every'" >&2; exit 2; fi
+[ -n "$workers" ] && export FUNCTIONS_WORKER_PROCESS_COUNT=$workers
 port=${BENCH_PORT:-7190}
 azurite_port=${BENCH_AZURITE_PORT:-20100}
 mkdir -p bench/results/logs
@@ -48,9 +57,11 @@ export Chat__SigningKey="bench-signing-key-not-a-secret-0123456789abcdef"
 export Chat__JoinLimitPerMinute=100000 Chat__MaxMembersPerRoom=10000
 export ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning
 
+devservers=()
 start_devserver() {
   dotnet "${BENCH_DEVSERVER_DLL:-DevServer/bin/Release/net10.0/DevServer.dll}" --urls "http://127.0.0.1:$1" >"bench/results/logs/devserver-$1.log" 2>&1 &
   pids+=($!)
+  devservers+=($!)
   for _ in $(seq 1 150); do curl -fs "http://127.0.0.1:$1/api/health" >/dev/null && return 0; sleep 0.2; done
   echo "DevServer on port $1 did not answer /api/health; see bench/results/logs/devserver-$1.log" >&2
   exit 1
@@ -65,6 +76,41 @@ fi
 echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 dotnet bench/FunctionsChat.Bench/bin/Release/net10.0/FunctionsChat.Bench.dll ${BENCH_COMMAND:-} --url "http://127.0.0.1:$port" "${second[@]}" "$@" &
 bench=$!
+
+# The worker processes of our DevServers: their children whose command line names the function app's assembly.
+worker_pids() {
+  local parent child cmdline
+  for parent in "${devservers[@]}"; do
+    for child in $(pgrep -P "$parent" || true); do
+      cmdline=$(tr '\0' ' ' <"/proc/$child/cmdline" 2>/dev/null) || continue
+      [[ $cmdline == *FunctionsChat.Functions.dll* ]] && echo "$child"
+    done
+  done
+  return 0
+}
+# Every $kill_every s until the bench exits: SIGKILL one random worker (no grace, as when an instance is lost).
+kill_workers() {
+  local waited=0 victims victim
+  while kill -0 "$bench" 2>/dev/null; do
+    sleep 1
+    waited=$((waited + 1))
+    [ "$waited" -lt "$kill_every" ] && continue
+    waited=0
+    kill -0 "$bench" 2>/dev/null || break
+    mapfile -t victims < <(worker_pids)
+    if [ ${#victims[@]} -eq 0 ]; then
+      echo "[kill-worker] $(date -u +%Y-%m-%dT%H:%M:%S.%3NZ) no worker process running (all restarting); none killed" >&2
+      continue
+    fi
+    victim=${victims[RANDOM % ${#victims[@]}]}
+    kill -KILL "$victim" 2>/dev/null \
+      && echo "[kill-worker] $(date -u +%Y-%m-%dT%H:%M:%S.%3NZ) SIGKILL worker pid $victim (1 of ${#victims[@]}; DevServer restarts it)" >&2
+  done
+}
+if [ -n "$kill_every" ]; then
+  kill_workers &
+  pids+=($!)
+fi
 
 if [ -n "$samples" ]; then
   echo "seconds,workers_working_set_mb,devserver_working_set_mb,open_connections,storage_operations,azurite_answer_ms" >"$samples"

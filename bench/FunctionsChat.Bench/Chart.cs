@@ -5,8 +5,9 @@ using System.Text.Json;
 namespace FunctionsChat.Bench;
 
 /// <summary>
-/// <c>chart --out FILE.svg RESULT.json...</c>: two panels from active single-instance runs, by member count — delivery
-/// latency (p50, p99) and storage operations per delivered message, one line per receive mode.
+/// <c>chart --out FILE.svg RESULT.json...</c>: two panels from active single-instance runs (one URL, one worker, strict
+/// client), by member count — delivery latency (p50, p99) and storage operations per delivered message, one line per
+/// receive mode.
 /// </summary>
 public static class Chart
 {
@@ -25,7 +26,7 @@ public static class Chart
         var output = args[outIndex + 1];
         var runs = args.Where((_, i) => i != outIndex && i != outIndex + 1)
             .Select(f => JsonSerializer.Deserialize<RunResult>(File.ReadAllText(f), Report.Json)!)
-            .Where(r => r.Scenario == "active" && r.SecondUrl is null && r.LatencyMs is not null)
+            .Where(r => r.Scenario == "active" && r.InstanceCount == 1 && r.Client is (null or "strict") && r.Workers is (null or 1) && r.LatencyMs is not null)
             .ToList();
         var latency = new List<(string, List<(double, double)>)>();
         var storage = new List<(string, List<(double, double)>)>();

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -9,6 +10,13 @@ namespace FunctionsChat.Bench;
 public sealed record JoinedMember(int Index, Uri Instance, string Room, string UserId, string Token);
 
 public sealed record WireMessage(string Id, string Text);
+
+/// <summary>A non-success answer (<see cref="HttpRequestException.StatusCode"/> null: no answer) and its Retry-After.</summary>
+public sealed class ChatHttpException(string message, HttpStatusCode? status, TimeSpan? retryAfter, Exception? inner = null)
+    : HttpRequestException(message, inner, status)
+{
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+}
 
 /// <summary>The chat's HTTP API as the bench uses it; counts every request and every non-success status.</summary>
 public sealed class ChatHttp : IDisposable
@@ -29,6 +37,9 @@ public sealed class ChatHttp : IDisposable
         http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(75) };
     }
 
+    /// <summary>The instance a member's request goes to; by default the one it joined on.</summary>
+    public Func<JoinedMember, Uri> Route { get; init; } = member => member.Instance;
+
     public long Requests => Interlocked.Read(ref requests);
 
     /// <summary>Non-success statuses by code; 0 stands for no HTTP answer (refused, reset, timed out).</summary>
@@ -41,11 +52,12 @@ public sealed class ChatHttp : IDisposable
         return new JoinedMember(index, instance, room, body.GetProperty("userId").GetString()!, body.GetProperty("token").GetString()!);
     }
 
+    /// <summary>One attempt; false on any failure.</summary>
     public async Task<bool> SendAsync(JoinedMember member, string text, CancellationToken cancellationToken)
     {
         try
         {
-            using var response = await SendAsync(HttpMethod.Post, member.Instance, $"api/rooms/{member.Room}/messages", member.Token, new { text, clientMessageId = text }, cancellationToken);
+            await PostMessageAsync(member, text, cancellationToken);
             return true;
         }
         catch (HttpRequestException)
@@ -54,15 +66,21 @@ public sealed class ChatHttp : IDisposable
         }
     }
 
-    public async Task<IReadOnlyList<WireMessage>> PollAsync(JoinedMember member, int timeoutSeconds, CancellationToken cancellationToken) =>
-        await MessagesAsync(member.Instance, $"api/rooms/{member.Room}/updates?timeout={timeoutSeconds}", member.Token, cancellationToken);
+    /// <summary>The text is its own clientMessageId, so a retried send is stored once.</summary>
+    public async Task PostMessageAsync(JoinedMember member, string text, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Post, Route(member), $"api/rooms/{member.Room}/messages", member.Token, new { text, clientMessageId = text }, cancellationToken);
+    }
 
-    public async Task<IReadOnlyList<WireMessage>> HistoryAsync(JoinedMember member, string? after, CancellationToken cancellationToken) =>
-        await MessagesAsync(member.Instance, $"api/rooms/{member.Room}/messages?limit=500" + (after is null ? "" : $"&after={after}"), null, cancellationToken);
+    public async Task<IReadOnlyList<WireMessage>> PollAsync(JoinedMember member, int timeoutSeconds, CancellationToken cancellationToken) =>
+        await MessagesAsync(Route(member), $"api/rooms/{member.Room}/updates?timeout={timeoutSeconds}", member.Token, cancellationToken);
+
+    public async Task<IReadOnlyList<WireMessage>> HistoryAsync(JoinedMember member, string? after, int limit, CancellationToken cancellationToken) =>
+        await MessagesAsync(Route(member), string.Create(CultureInfo.InvariantCulture, $"api/rooms/{member.Room}/messages?limit={limit}") + (after is null ? "" : $"&after={after}"), null, cancellationToken);
 
     public async Task LeaveAsync(JoinedMember member, CancellationToken cancellationToken)
     {
-        using var _ = await SendAsync(HttpMethod.Delete, member.Instance, $"api/rooms/{member.Room}/members/{member.UserId}", member.Token, null, cancellationToken);
+        using var _ = await SendAsync(HttpMethod.Delete, Route(member), $"api/rooms/{member.Room}/members/{member.UserId}", member.Token, null, cancellationToken);
     }
 
     /// <summary>A GET to any URL outside the chat's counters (the diagnostics endpoint); null on 404.</summary>
@@ -109,14 +127,17 @@ public sealed class ChatHttp : IDisposable
         catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
             Errors.AddOrUpdate(0, 1, (_, n) => n + 1);
-            throw new HttpRequestException("No answer.", e);
+            throw new ChatHttpException("No answer.", null, null, e);
         }
         if (!response.IsSuccessStatusCode)
         {
             Errors.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
             var status = response.StatusCode;
+            var retryAfter = response.Headers.RetryAfter is { } header
+                ? header.Delta ?? (header.Date is { } date ? TimeSpan.FromTicks(Math.Max(0, (date - DateTimeOffset.UtcNow).Ticks)) : null)
+                : null;
             response.Dispose();
-            throw new HttpRequestException($"HTTP {(int)status}", null, status);
+            throw new ChatHttpException($"HTTP {(int)status}", status, retryAfter);
         }
         return response;
     }

@@ -9,7 +9,8 @@ public sealed record StorageCount(long Table, long Queue, long Total)
     public static StorageCount operator +(StorageCount a, StorageCount b) => new(a.Table + b.Table, a.Queue + b.Queue, a.Total + b.Total);
 }
 
-public sealed record MetricsSample(StorageCount Storage, long SampledPeakWorkingSetBytes, long PeakWorkingSetBytes, double CpuSeconds);
+/// <summary><paramref name="Workers"/>: the worker processes running (null from a DevServer that does not say).</summary>
+public sealed record MetricsSample(StorageCount Storage, long SampledPeakWorkingSetBytes, long PeakWorkingSetBytes, double CpuSeconds, int? Workers);
 
 /// <summary>DevServer's development-only <c>/_dev/metrics</c>; absent (null) on a deployed app.</summary>
 public static class DevMetrics
@@ -37,7 +38,8 @@ public static class DevMetrics
             new StorageCount(storage.GetProperty("table").GetInt64(), storage.GetProperty("queue").GetInt64(), storage.GetProperty("total").GetInt64()),
             process.GetProperty("sampledPeakWorkingSetBytes").GetInt64(),
             process.GetProperty("peakWorkingSetBytes").GetInt64(),
-            process.GetProperty("cpuSeconds").GetDouble());
+            process.GetProperty("cpuSeconds").GetDouble(),
+            process.TryGetProperty("workers", out var workers) ? workers.GetInt32() : null);
     }
 
     /// <summary>
@@ -60,7 +62,8 @@ public static class DevMetrics
             a!.Storage + b!.Storage,
             Math.Max(a.SampledPeakWorkingSetBytes, b.SampledPeakWorkingSetBytes),
             Math.Max(a.PeakWorkingSetBytes, b.PeakWorkingSetBytes),
-            a.CpuSeconds + b.CpuSeconds));
+            a.CpuSeconds + b.CpuSeconds,
+            a.Workers + b.Workers));
     }
 
     public static Task ResetPeakAsync(ChatHttp http, IReadOnlyList<Uri> instances, CancellationToken cancellationToken) =>

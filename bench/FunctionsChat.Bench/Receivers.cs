@@ -2,15 +2,21 @@ using System.Globalization;
 
 namespace FunctionsChat.Bench;
 
-/// <summary>How a member gets its messages: long polls on its inbox, or the tutorial's 3 s polling of history.</summary>
+/// <summary>
+/// How a member gets its messages: long polls on its inbox (strict: what they bring is what counts; or the page's
+/// loop, <see cref="PageClient"/>), or the tutorial's 3 s polling of history.
+/// </summary>
 public static class Receivers
 {
     private static readonly TimeSpan ErrorPause = TimeSpan.FromSeconds(1);
 
-    public static Task RunAsync(ChatHttp http, JoinedMember member, BenchOptions options, Tally tally, CancellationToken stop) =>
-        options.Mode == ReceiveMode.LongPoll
-            ? LongPollAsync(http, member, options.PollTimeoutSeconds, tally, stop)
-            : PollHistoryAsync(http, member, TimeSpan.FromSeconds(options.PollingIntervalSeconds), tally, stop);
+    public static Task RunAsync(ChatHttp http, JoinedMember member, BenchOptions options, Tally tally, PageStats? page, CancellationToken stop) =>
+        (options.Mode, page) switch
+        {
+            (ReceiveMode.LongPoll, null) => LongPollAsync(http, member, options.PollTimeoutSeconds, tally, stop),
+            (ReceiveMode.LongPoll, _) => PageClient.ReceiveAsync(http, member, options.PollTimeoutSeconds, tally, page, stop),
+            _ => PollHistoryAsync(http, member, TimeSpan.FromSeconds(options.PollingIntervalSeconds), tally, stop),
+        };
 
     private static async Task LongPollAsync(ChatHttp http, JoinedMember member, int timeoutSeconds, Tally tally, CancellationToken stop)
     {
@@ -45,7 +51,7 @@ public static class Receivers
         {
             try
             {
-                var messages = await http.HistoryAsync(member, newest is null ? null : Overlap(newest), stop);
+                var messages = await http.HistoryAsync(member, newest is null ? null : Overlap(newest), 500, stop);
                 var fresh = messages.Where(m => seen.Add(m.Id)).ToList();
                 tally.Arrived(member.Index, fresh.Select(m => m.Text));
                 if (messages.Count > 0 && (newest is null || string.CompareOrdinal(messages[^1].Id, newest) > 0))
@@ -70,7 +76,7 @@ public static class Receivers
             ? string.Create(CultureInfo.InvariantCulture, $"{ticks - TimeSpan.TicksPerSecond * 5:D19}-00000000")
             : id;
 
-    private static async Task PauseAsync(TimeSpan pause, CancellationToken stop)
+    internal static async Task PauseAsync(TimeSpan pause, CancellationToken stop)
     {
         try
         {

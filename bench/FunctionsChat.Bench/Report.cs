@@ -14,7 +14,9 @@ public static class Report
         {
             ("run", r.Label),
             ("load (1-min avg at start)", r.LoadAverage1Min?.ToString("F2", CultureInfo.InvariantCulture) ?? "-"),
-            ("members / mode", $"{r.Members} / {r.Mode}{(r.SecondUrl is null ? "" : " on 2 instances")}"),
+            ("members / mode", $"{r.Members} / {r.Mode}{Spread(r)}"),
+            ("client", r.Client ?? "strict"),
+            ("worker processes", r.Workers is not { } w ? "-" : r.InstanceCount > 1 ? $"{w} behind the {r.InstanceCount} URLs" : w > 1 ? $"{w} (DevServer sends each invocation to any of them)" : "1"),
             ("duration", Invariant($"{r.DurationSeconds:F1} s")),
         };
         if (r.Scenario == "active")
@@ -24,9 +26,28 @@ public static class Report
             rows.Add(("lost / duplicates", $"{r.Lost} / {r.Duplicates}"));
             rows.Add(("latency", Ms(r.LatencyMs)));
             rows.Add(("send request duration", Ms(r.SendRequestMs)));
-            if (r.SecondUrl is not null)
+            if (r.LatencyByInstance is { } byInstance)
             {
                 rows.Add(("cross-instance latency", Ms(r.CrossInstanceLatencyMs)));
+                foreach (var i in byInstance)
+                {
+                    rows.Add(($"  members on {new Uri(i.Url).Authority}{(i.Senders ? " (senders')" : "")}", $"{i.Members}: {Ms(i.LatencyMs)}"));
+                }
+            }
+            else if (r.InstanceCount > 1)
+            {
+                rows.Add(("cross-instance latency", "- (random spread: no member stays on one instance)"));
+            }
+            if (r.Page is { } p)
+            {
+                rows.Add(("lost after gap fill", $"{p.LostAfterGapFill} (accepted, never shown){(p.ShownThoughSendFailed > 0 ? $"; {p.ShownThoughSendFailed} shown whose send failed" : "")}"));
+                rows.Add(("duplicates shown", $"{p.DuplicatesShown} (dropped by id: {p.PollDuplicatesDroppedById} from polls, {p.OverlapDroppedById} of fill overlap)"));
+                rows.Add(("gap fills", $"{p.GapFills} by {p.MembersThatFilled} members ({p.GapFillHistoryReads} history reads); {p.MessagesFirstSeenInFill} deliveries first seen in one"));
+                rows.Add(("latency of those", Ms(p.FillLatencyMs)));
+                rows.Add(("longest delay (send → shown)", p.LongestDelayMs is { } d ? Invariant($"{d:F0} ms") : "-"));
+                rows.Add(("longest gap (failure → filled)", p.LongestGapMs is { } g ? Invariant($"{g:F0} ms") : "-"));
+                rows.Add(("membership lost (401/403/410)", $"{p.MembershipLost} (kept, not rejoined)"));
+                rows.Add(("send retries / given up", $"{p.SendRetries} / {p.SendsGivenUp}"));
             }
         }
         rows.Add(("HTTP errors", r.HttpErrors.Count == 0 ? "0" : string.Join(", ", r.HttpErrors.Select(e => $"{(e.Key == "0" ? "no answer" : e.Key)}: {e.Value}"))));
@@ -54,6 +75,10 @@ public static class Report
         }
         output.WriteLine(new string('-', width + 50));
     }
+
+    private static string Spread(RunResult r) => r.InstanceCount == 1 ? "" : r.Spread == "random"
+        ? $" spread at random over {r.InstanceCount} instances"
+        : $" pinned to {r.InstanceCount} instances";
 
     public static string Write(RunResult r, string directory)
     {

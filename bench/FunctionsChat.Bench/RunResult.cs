@@ -16,14 +16,26 @@ public sealed record Percentiles(double P50, double P95, double P99, double Max,
     }
 }
 
+/// <summary>Delivery latency to the members pinned to one instance; the senders are on the first.</summary>
+public sealed record InstanceLatency(string Url, int Members, bool Senders, Percentiles? LatencyMs);
+
 public sealed record StorageResult(long Operations, long Table, long Queue, double? PerDeliveredMessage, double PerMemberMinute);
 
-/// <summary>Everything one run measured; written as JSON and printed as a table.</summary>
+/// <summary>
+/// Everything one run measured; written as JSON and printed as a table. <see cref="SecondUrl"/> is set for a list of
+/// exactly two URLs, as older result files (before <see cref="Urls"/>) have it. <see cref="CrossInstanceLatencyMs"/>
+/// and <see cref="LatencyByInstance"/> exist only for pinned members on several instances: with a random spread a
+/// member has no instance. <see cref="Workers"/>: the worker processes behind all the URLs (DevServer's count).
+/// </summary>
 public sealed record RunResult(
     string Label,
     string Scenario,
     string Url,
     string? SecondUrl,
+    IReadOnlyList<string>? Urls,
+    string? Spread,
+    string? Client,
+    int? Workers,
     string Mode,
     string Room,
     DateTimeOffset FinishedAt,
@@ -41,15 +53,21 @@ public sealed record RunResult(
     IReadOnlyDictionary<string, int> HttpErrors,
     Percentiles? LatencyMs,
     Percentiles? CrossInstanceLatencyMs,
+    IReadOnlyList<InstanceLatency>? LatencyByInstance,
     Percentiles? SendRequestMs,
     long HttpRequests,
     double HttpRequestsPerMemberMinute,
     StorageResult? Storage,
     long? DevServerPeakWorkingSetBytes,
-    double? DevServerCpuSeconds)
+    double? DevServerCpuSeconds,
+    PageResult? Page)
 {
+    /// <summary>Older files have no <see cref="Urls"/>: one instance, or two when <see cref="SecondUrl"/> is set.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int InstanceCount => Urls?.Count ?? (SecondUrl is null ? 1 : 2);
+
     public static RunResult From(BenchOptions options, string room, double? load, Tally tally, IReadOnlyList<JoinedMember> members,
-        TimeSpan elapsed, long requests, ConcurrentDictionary<int, int> errors, MetricsSample? before, MetricsSample? after)
+        TimeSpan elapsed, long requests, ConcurrentDictionary<int, int> errors, MetricsSample? before, MetricsSample? after, PageStats? page)
     {
         var memberMinutes = options.Members * elapsed.TotalMinutes;
         var delivered = tally.Delivered;
@@ -62,13 +80,28 @@ public sealed record RunResult(
                 delivered > 0 ? Math.Round((double)used.Total / delivered, 3) : null,
                 Math.Round(used.Total / memberMinutes, 2));
         }
-        var onSecond = options.SecondUrl is null ? null : members.Where(m => m.Instance == options.SecondUrl).Select(m => m.Index).ToHashSet();
+        var pinnedToSeveral = options.Spread == Bench.Spread.Pinned && options.Urls.Count > 1;
+        var offFirst = pinnedToSeveral ? members.Where(m => m.Instance != options.Url).Select(m => m.Index).ToHashSet() : null;
+        var byInstance = pinnedToSeveral
+            ? options.Urls.Select(u =>
+            {
+                var on = members.Where(m => m.Instance == u).Select(m => m.Index).ToHashSet();
+                return new InstanceLatency(u.ToString(), on.Count, u == options.Url, Percentiles.Of(tally.Latencies(on.Contains)));
+            }).ToList()
+            : null;
+        int? workers = before?.Workers is { } w0 && after?.Workers is { } w1 ? Math.Max(w0, w1) : null;
         var scenario = options.IdleSeconds is null ? "active" : "idle";
+        var spread = options.Urls.Count == 1 ? "" : options.Spread == Bench.Spread.Pinned ? $"-{options.Urls.Count}x" : $"-{options.Urls.Count}x-random";
         return new RunResult(
-            options.Label ?? $"{scenario}-{options.Members}m-{(options.IdleSeconds is { } s ? $"{s}s" : $"{options.Rate}ps")}-{options.Mode.ToString().ToLowerInvariant()}{(options.SecondUrl is null ? "" : "-2x")}",
+            options.Label ?? $"{scenario}-{options.Members}m-{(options.IdleSeconds is { } s ? $"{s}s" : $"{options.Rate}ps")}-{options.Mode.ToString().ToLowerInvariant()}{spread}"
+                + (workers > options.Urls.Count ? $"-{workers}w" : "") + (page is null ? "" : "-page"),
             scenario,
             options.Url.ToString(),
-            options.SecondUrl?.ToString(),
+            options.Urls.Count == 2 ? options.Urls[1].ToString() : null,
+            options.Urls.Select(u => u.ToString()).ToList(),
+            options.Spread.ToString().ToLowerInvariant(),
+            options.Client.ToString().ToLowerInvariant(),
+            workers,
             options.Mode == ReceiveMode.LongPoll ? "longpoll" : "polling",
             room,
             DateTimeOffset.UtcNow,
@@ -85,12 +118,14 @@ public sealed record RunResult(
             tally.Duplicates,
             errors.OrderBy(e => e.Key).ToDictionary(e => e.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), e => e.Value),
             Percentiles.Of(tally.Latencies(_ => true)),
-            onSecond is null ? null : Percentiles.Of(tally.Latencies(onSecond.Contains)),
+            offFirst is null ? null : Percentiles.Of(tally.Latencies(offFirst.Contains)),
+            byInstance,
             Percentiles.Of(tally.SendDurations()),
             requests,
             Math.Round(requests / memberMinutes, 2),
             storage,
             after?.SampledPeakWorkingSetBytes,
-            after is null || before is null ? null : Math.Round(after.CpuSeconds - before.CpuSeconds, 2));
+            after is null || before is null ? null : Math.Round(after.CpuSeconds - before.CpuSeconds, 2),
+            page?.ToResult(tally));
     }
 }

@@ -13,7 +13,7 @@ public sealed class Tally(string tag, int members, int messages, bool traceDupli
     private readonly bool[] accepted = new bool[messages];
     private readonly double[] sendMilliseconds = new double[messages];
     private readonly HashSet<int>[] received = Enumerable.Range(0, members).Select(_ => new HashSet<int>()).ToArray();
-    private readonly List<(int Member, double Milliseconds)> latencies = [];
+    private readonly List<(int Member, double Milliseconds, bool ViaFill)> latencies = [];
     private int duplicates;
     private long lastArrival;
 
@@ -49,8 +49,11 @@ public sealed class Tally(string tag, int members, int messages, bool traceDupli
         }
     }
 
-    /// <summary>Records arrivals at one member; messages that are not this run's bench messages are ignored.</summary>
-    public void Arrived(int member, IEnumerable<string> texts)
+    /// <summary>
+    /// Records arrivals at one member; messages that are not this run's bench messages are ignored. <paramref name="viaFill"/>:
+    /// they came from a page-like member's gap fill rather than from a poll.
+    /// </summary>
+    public void Arrived(int member, IEnumerable<string> texts, bool viaFill = false)
     {
         var now = Now;
         foreach (var text in texts)
@@ -77,7 +80,7 @@ public sealed class Tally(string tag, int members, int messages, bool traceDupli
             }
             lock (latencies)
             {
-                latencies.Add((member, Stopwatch.GetElapsedTime(sendStarted[number], now).TotalMilliseconds));
+                latencies.Add((member, Stopwatch.GetElapsedTime(sendStarted[number], now).TotalMilliseconds, viaFill));
             }
             Interlocked.Exchange(ref lastArrival, now);
         }
@@ -89,5 +92,37 @@ public sealed class Tally(string tag, int members, int messages, bool traceDupli
         {
             return latencies.Where(l => memberFilter(l.Member)).Select(l => l.Milliseconds).ToList();
         }
+    }
+
+    public IReadOnlyList<double> FillLatencies()
+    {
+        lock (latencies)
+        {
+            return latencies.Where(l => l.ViaFill).Select(l => l.Milliseconds).ToList();
+        }
+    }
+
+    /// <summary>(member, message) pairs of accepted messages that the member has not received.</summary>
+    public long Missing() => CountPairs(wasAccepted: true, wasReceived: false);
+
+    /// <summary>(member, message) pairs received although the send was not accepted (it failed after the message was stored).</summary>
+    public long ShownThoughSendFailed() => CountPairs(wasAccepted: false, wasReceived: true);
+
+    private long CountPairs(bool wasAccepted, bool wasReceived)
+    {
+        int[] numbers;
+        lock (accepted)
+        {
+            numbers = Enumerable.Range(0, messages).Where(i => accepted[i] == wasAccepted).ToArray();
+        }
+        long count = 0;
+        foreach (var set in received)
+        {
+            lock (set)
+            {
+                count += numbers.Count(n => set.Contains(n) == wasReceived);
+            }
+        }
+        return count;
     }
 }

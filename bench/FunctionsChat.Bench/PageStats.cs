@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+
+namespace FunctionsChat.Bench;
+
+/// <summary>What the page-like members (<see cref="PageClient"/>) had to do to show every message; thread-safe counters.</summary>
+public sealed class PageStats
+{
+    private readonly ConcurrentDictionary<int, byte> membersThatFilled = new();
+    private long gapFills;
+    private long historyReads;
+    private long overlapDropped;
+    private long pollDuplicatesDropped;
+    private long membershipLost;
+    private long sendRetries;
+    private long sendsGivenUp;
+    private long longestGapTicks;
+
+    public long GapFills => Interlocked.Read(ref gapFills);
+
+    public void HistoryRead() => Interlocked.Increment(ref historyReads);
+
+    /// <summary>A gap fill finished: <paramref name="gap"/> is from the first failed request to now.</summary>
+    public void FillDone(int member, int alreadyHeld, TimeSpan gap)
+    {
+        Interlocked.Increment(ref gapFills);
+        membersThatFilled.TryAdd(member, 0);
+        Interlocked.Add(ref overlapDropped, alreadyHeld);
+        long seen;
+        while (gap.Ticks > (seen = Interlocked.Read(ref longestGapTicks)) && Interlocked.CompareExchange(ref longestGapTicks, gap.Ticks, seen) != seen)
+        {
+        }
+    }
+
+    public void PollDuplicatesDropped(int count) => Interlocked.Add(ref pollDuplicatesDropped, count);
+
+    public void MembershipLost() => Interlocked.Increment(ref membershipLost);
+
+    public void SendRetried() => Interlocked.Increment(ref sendRetries);
+
+    public void SendGaveUp() => Interlocked.Increment(ref sendsGivenUp);
+
+    public PageResult ToResult(Tally tally)
+    {
+        var fills = tally.FillLatencies();
+        var all = tally.Latencies(_ => true);
+        return new PageResult(
+            tally.Missing(),
+            tally.ShownThoughSendFailed(),
+            tally.Duplicates,
+            Interlocked.Read(ref pollDuplicatesDropped),
+            Interlocked.Read(ref overlapDropped),
+            GapFills,
+            membersThatFilled.Count,
+            Interlocked.Read(ref historyReads),
+            fills.Count,
+            Percentiles.Of(fills),
+            all.Count == 0 ? null : Math.Round(all.Max(), 1),
+            GapFills == 0 ? null : Math.Round(TimeSpan.FromTicks(Interlocked.Read(ref longestGapTicks)).TotalMilliseconds, 1),
+            Interlocked.Read(ref membershipLost),
+            Interlocked.Read(ref sendRetries),
+            Interlocked.Read(ref sendsGivenUp));
+    }
+}
+
+/// <summary>
+/// What a person on the page would have seen. Lost: accepted messages a member never showed, polls and gap fills
+/// together. Duplicates shown: the same message twice at one member after the de-duplication by id (0 unless one
+/// message was stored twice). The dropped counts are what the de-duplication removed: copies the polls brought
+/// (what strict mode counts as duplicates) and the overlap a fill re-reads on purpose.
+/// </summary>
+public sealed record PageResult(
+    long LostAfterGapFill,
+    long ShownThoughSendFailed,
+    int DuplicatesShown,
+    long PollDuplicatesDroppedById,
+    long OverlapDroppedById,
+    long GapFills,
+    int MembersThatFilled,
+    long GapFillHistoryReads,
+    int MessagesFirstSeenInFill,
+    Percentiles? FillLatencyMs,
+    double? LongestDelayMs,
+    double? LongestGapMs,
+    long MembershipLost,
+    long SendRetries,
+    long SendsGivenUp);
