@@ -43,7 +43,8 @@ public sealed class ChatOptions
 
     /// <summary>
     /// Pause after a long poll's first empty dequeue attempt; pauses then double up to <see cref="PollBackoffCapMilliseconds"/>.
-    /// A wake-up (a send on this instance, or the room watcher) restarts the pauses at <see cref="PollWakePauseMilliseconds"/>.
+    /// Only the safety net: a send on this instance hands messages over or wakes the poll, and another instance's send
+    /// wakes it through the room watcher, so a poll looks at once when something arrives.
     /// </summary>
     [Range(50, 30_000)]
     public int PollFirstPauseMilliseconds { get; set; } = 2_000;
@@ -53,18 +54,26 @@ public sealed class ChatOptions
     public int PollBackoffCapMilliseconds { get; set; } = 15_000;
 
     /// <summary>
-    /// First pause after a wake-up whose dequeue attempt came back empty (the room watcher can see a message in history
-    /// before its fan-out reached this member's queue).
+    /// In a busy room (several messages a second), a poll that has messages answers once the oldest of them is this
+    /// old, carrying whatever else arrived meanwhile: fewer answers, so fewer executions and dequeue attempts, for a
+    /// bounded delay. A quiet room's message is answered at once. 0 turns it off.
     /// </summary>
-    [Range(10, 5_000)]
-    public int PollWakePauseMilliseconds { get; set; } = 200;
+    [Range(0, 5_000)]
+    public int PollLingerMilliseconds { get; set; } = 400;
 
     /// <summary>
-    /// While a long poll of a room waits on this instance, the room's newest history row is read this often, and the
-    /// waiting polls are woken when a message from another instance appears. 0 turns the watcher off.
+    /// While a long poll of a room waits on this instance, the room's signal (raised by every other instance's fan-out)
+    /// is read this often as long as the room is active, and the waiting polls are woken when it changed. 0 turns
+    /// the watcher off.
     /// </summary>
     [Range(0, 60_000)]
-    public int RoomWatchIntervalMilliseconds { get; set; } = 1_000;
+    public int RoomWatchIntervalMilliseconds { get; set; } = 100;
+
+    /// <summary>
+    /// When a watched room falls quiet, the reads slow down, doubling up to this interval, so an idle room stays cheap.
+    /// </summary>
+    [Range(50, 60_000)]
+    public int RoomWatchIdleIntervalMilliseconds { get; set; } = 1_000;
 
     /// <summary>How long this instance reuses a room's member list for fan-out (cleared by a join or leave here). 0: never.</summary>
     [Range(0, 10_000)]

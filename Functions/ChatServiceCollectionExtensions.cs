@@ -42,6 +42,7 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<WaitingPolls>();
         services.AddSingleton<InboxWaiter>();
         services.AddSingleton<RoomWatcher>();
+        services.AddSingleton<ChatInstance>();
         services.AddSingleton<RoomMembersCache>();
         return services;
     }
@@ -61,6 +62,7 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<IMessageHistory, TableMessageHistory>();
         services.AddSingleton<IMemberStore, TableMemberStore>();
         services.AddSingleton<IInboxes, QueueInboxes>();
+        services.AddSingleton<IRoomSignals, TableRoomSignals>();
         services.AddSingleton<IStorageProbe, AzureStorageProbe>();
         return services;
     }

@@ -2,7 +2,10 @@
 # One bench run on its own stack: a fresh Azurite (on disk, in a new temporary folder), one Release DevServer (two with --two-instances), the
 # bench with the given options, then everything stopped. A long-lived development Azurite keeps every test's rows and
 # slows down as it grows, so figures taken on it depend on its history; these do not.
-# Usage: bash bench/run.sh [--two-instances] [--workers N] [--kill-worker-every SECONDS] [--sample-csv FILE] -- <bench options, e.g. --members 50 --rate 5>
+# Usage: bash bench/run.sh [--two-instances] [--workers N] [--kill-worker-every SECONDS] [--warm-up] [--sample-csv FILE] -- <bench options, e.g. --members 50 --rate 5>
+# --warm-up first runs an unmeasured 30-member chat (60 messages at 5/s, random spread) in another room on the same
+# stack, so every worker process has compiled its request paths before the measured run: a run on N fresh workers
+# otherwise measures N just-in-time compilations sharing 2 cores.
 # --workers N sets FUNCTIONS_WORKER_PROCESS_COUNT=N (1-10) for each DevServer: N worker processes, each invocation
 # sent to any of them, so N instances on one storage account. --kill-worker-every SECONDS SIGKILLs one random worker
 # process (a child of a DevServer running FunctionsChat.Functions.dll) every SECONDS while the bench runs, logged with
@@ -14,13 +17,14 @@
 # BENCH_COMMAND=sends runs 'FunctionsChat.Bench sends' (sequential sends, the request path's latency) instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-two=false samples="" workers="" kill_every=""
+two=false samples="" workers="" kill_every="" warm_up=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --two-instances) two=true; shift ;;
     --sample-csv) samples=$2; shift 2 ;;
     --workers) workers=$2; shift 2 ;;
     --kill-worker-every) kill_every=$2; shift 2 ;;
+    --warm-up) warm_up=true; shift ;;
     --) shift; break ;;
     *) echo "unknown option $1 (bench options go after --)" >&2; exit 2 ;;
   esac
@@ -73,6 +77,13 @@ if $two; then
   second=(--second-url "http://127.0.0.1:$((port + 1))")
 fi
 
+if $warm_up; then
+  warm_urls="http://127.0.0.1:$port"
+  $two && warm_urls="$warm_urls,http://127.0.0.1:$((port + 1))"
+  dotnet bench/FunctionsChat.Bench/bin/Release/net10.0/FunctionsChat.Bench.dll --urls "$warm_urls" --spread random --members 30 --messages 60 --rate 5 \
+    --label warm-up --out "$(mktemp -d)" >/dev/null 2>&1 || echo "warm-up run failed (the measured run goes ahead)" >&2
+  sleep 5
+fi
 echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 dotnet bench/FunctionsChat.Bench/bin/Release/net10.0/FunctionsChat.Bench.dll ${BENCH_COMMAND:-} --url "http://127.0.0.1:$port" "${second[@]}" "$@" &
 bench=$!

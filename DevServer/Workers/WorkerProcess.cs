@@ -79,6 +79,13 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
         start.Environment["FUNCTIONS_WORKER_DIRECTORY"] = app.Directory;
         start.Environment["FUNCTIONS_APPLICATION_DIRECTORY"] = app.Directory;
+        // Each worker is an instance of its own to telemetry (as each Azure instance is): without it, the workers'
+        // cumulative counters share one resource and overwrite each other in any collector, /_dev/metrics included.
+        var resource = start.Environment.TryGetValue("OTEL_RESOURCE_ATTRIBUTES", out var set) && !string.IsNullOrEmpty(set) ? set + "," : "";
+        if (!resource.Contains("service.instance.id=", StringComparison.Ordinal))
+        {
+            start.Environment["OTEL_RESOURCE_ATTRIBUTES"] = $"{resource}service.instance.id={workerId}";
+        }
         var process = Process.Start(start) ?? throw new DevServerException($"Could not start {app.Executable} {app.WorkerPath}.");
         var worker = new WorkerProcess(process, logger);
         // The worker logs over gRPC; what reaches its console is start-up noise (debug) or a crash, printed as it

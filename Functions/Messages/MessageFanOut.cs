@@ -14,11 +14,15 @@ namespace FunctionsChat.Messages;
 /// commit per room: the first send starts a round at once; sends that arrive while a round is in flight wait and go
 /// out together in the next round, as one queue message per member. Puts per message fall as load rises, with no
 /// added delay at low load. A member whose long poll waits on this instance gets the messages handed to that poll;
-/// only the others' queues are written. Each caller's task completes when its own message has been fanned out.
+/// only the others' queues are written. Once a round's puts are done it raises the room's signal, which wakes the
+/// recipients' polls waiting on other instances (<see cref="RoomWatcher"/>). Each caller's task completes when its
+/// own message has been fanned out.
 /// </summary>
 public sealed class MessageFanOut(
     IMemberStore members,
     IInboxes inboxes,
+    IRoomSignals signals,
+    ChatInstance instance,
     WaitingPolls polls,
     RoomWatcher watcher,
     Presence presence,
@@ -33,13 +37,6 @@ public sealed class MessageFanOut(
 
     /// <summary>Rooms with a round in flight, and the sends waiting for that room's next round.</summary>
     private readonly Dictionary<string, List<Pending>> nextRound = new(StringComparer.Ordinal);
-
-    /// <summary>
-    /// Call before storing message <paramref name="id"/>: from the moment it is in history until its round runs (which
-    /// group commit can delay), the room watcher must not take it for another instance's message and wake every poll
-    /// of the room for nothing.
-    /// </summary>
-    public void WillDeliver(string room, string id) => watcher.FanningOutHere(room, id);
 
     /// <summary>
     /// Completes when <paramref name="message"/> has been put on every member's queue. The message is already in
@@ -108,11 +105,12 @@ public sealed class MessageFanOut(
 
     private async Task FanOutAsync(string room, IReadOnlyList<ChatMessage> messages)
     {
-        watcher.FanningOutHere(room, messages[^1].Id);
+        watcher.MessagesHere(room, messages.Count);
         // Always a fresh list (one read per round, not per message): a member that just joined on another instance
         // must get what is sent from here at once; a cached list would skip it for the cache's lifetime.
         var recipients = (await members.ListAsync(room, lifetime.ApplicationStopping)).Where(m => !presence.IsExpired(m));
         var payloads = InboxPayload.Pack(messages);
+        var queued = 0;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.FanOutParallelism, CancellationToken = lifetime.ApplicationStopping };
         await Parallel.ForEachAsync(recipients, parallel, async (member, token) =>
         {
@@ -132,6 +130,7 @@ public sealed class MessageFanOut(
                     }
                 }
                 polls.Put(member.QueueName);
+                Interlocked.Increment(ref queued);
                 metrics.Delivered(DeliveryPath.Queue, messages.Count);
             }
             catch (StorageUnavailableException ex)
@@ -140,6 +139,23 @@ public sealed class MessageFanOut(
                 logger.LogWarning(ex, "Could not deliver {Count} message(s) up to {MessageId} to one member of room {Room}", messages.Count, messages[^1].Id, room);
             }
         });
+        if (queued > 0)
+        {
+            await RaiseSignalAsync(room, messages[^1].Id);
+        }
+    }
+
+    private async Task RaiseSignalAsync(string room, string lastId)
+    {
+        try
+        {
+            await signals.RaiseAsync(room, instance.Id, lastId, lifetime.ApplicationStopping);
+        }
+        catch (StorageUnavailableException ex)
+        {
+            // The members whose polls wait elsewhere find the messages on their next dequeue attempt instead.
+            logger.LogWarning(ex, "Could not raise the signal of room {Room} after fanning out up to {MessageId}", room, lastId);
+        }
     }
 
     private sealed class Pending(ChatMessage message)

@@ -67,19 +67,41 @@ public sealed class SendMessage(
         await presence.MarkSeenAsync(member, cancellationToken);
         var (id, sentAt) = ids.Next();
         var message = new ChatMessage(id, room, member.UserId, member.Name, text, sentAt);
-        fanOut.WillDeliver(room, id);
-        var stored = await history.AppendAsync(message, DedupeKey(member.UserId, body.ClientMessageId), cancellationToken);
-        if (!stored.Created)
+        var dedupeKey = DedupeKey(member.UserId, body.ClientMessageId);
+        var stored = await history.AppendAsync(message, dedupeKey, cancellationToken);
+        if (stored.Created)
+        {
+            metrics.MessageAccepted();
+        }
+        else if (stored.Delivered)
         {
             return Api.Ok(stored.Message);
         }
-        metrics.MessageAccepted();
+        // A repeat whose first fan-out was never marked done (its instance was lost midway, say) delivers it again:
+        // members who already have it get a copy that clients drop by id, the others get it at all.
         await fanOut.DeliverAsync(stored.Message, cancellationToken);
-        return Api.Created(stored.Message);
+        await MarkDeliveredAsync(room, dedupeKey);
+        return stored.Created ? Api.Created(stored.Message) : Api.Ok(stored.Message);
     });
 
+    private async Task MarkDeliveredAsync(string room, string? dedupeKey)
+    {
+        if (dedupeKey is null)
+        {
+            return;
+        }
+        try
+        {
+            await history.MarkDeliveredAsync(room, dedupeKey, CancellationToken.None);
+        }
+        catch (StorageUnavailableException)
+        {
+            // The message is delivered; at worst a retry of this send delivers it again.
+        }
+    }
+
     /// <summary>Scoped to the member and hashed, so any client string becomes a safe, fixed-length storage key.</summary>
-    private static string? DedupeKey(string userId, string? clientMessageId) => clientMessageId is null
+    internal static string? DedupeKey(string userId, string? clientMessageId) => clientMessageId is null
         ? null
         : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{userId}\n{clientMessageId}")));
 }

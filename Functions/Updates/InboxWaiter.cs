@@ -7,9 +7,10 @@ namespace FunctionsChat.Updates;
 
 /// <summary>
 /// The long poll's loop. While it waits, a send on this instance hands its messages straight to it
-/// (<see cref="WaitingPolls"/>); otherwise it makes dequeue attempts with a growing pause between them, cut short by a
-/// wake-up (the <see cref="RoomWatcher"/> seeing another instance's message, this instance putting to the queue),
-/// until something arrives, the time is up, or the caller goes away.
+/// (<see cref="WaitingPolls"/>); otherwise it makes dequeue attempts with a growing pause between them, and looks at
+/// once when woken (the <see cref="RoomWatcher"/> seeing another instance's fan-out done, this instance putting to the
+/// queue), until something arrives, the time is up, or the caller goes away. In a busy room an answer waits until its
+/// oldest message is <see cref="ChatOptions.PollLingerMilliseconds"/> old, so that it carries a burst.
 /// </summary>
 public sealed class InboxWaiter(
     IInboxes inboxes,
@@ -21,8 +22,8 @@ public sealed class InboxWaiter(
 {
     public const int MaxMessagesPerReceive = 32;
     private readonly TimeSpan firstPause = TimeSpan.FromMilliseconds(options.Value.PollFirstPauseMilliseconds);
-    private readonly TimeSpan wakePause = TimeSpan.FromMilliseconds(options.Value.PollWakePauseMilliseconds);
     private readonly TimeSpan pauseCap = TimeSpan.FromMilliseconds(options.Value.PollBackoffCapMilliseconds);
+    private readonly TimeSpan linger = TimeSpan.FromMilliseconds(options.Value.PollLingerMilliseconds);
     private readonly TimeSpan inboxTimeToLive = options.Value.InboxMessageTimeToLive;
 
     /// <summary>Messages oldest first (empty when the time ran out), or null when the inbox no longer exists.</summary>
@@ -30,10 +31,12 @@ public sealed class InboxWaiter(
     {
         using var watching = watcher.Watch(room, queueName);
         using var poll = polls.Register(queueName);
+        var held = new List<ChatMessage>();
         var answered = false;
         try
         {
             var deadline = clock.GetUtcNow() + timeout;
+            DateTimeOffset? answerAt = null;
             var pause = firstPause;
             // Nothing can be waiting in a queue this instance found empty, if it put nothing there since and the watcher
             // saw no other instance's message since: then the first receive is skipped (a poll per delivered message
@@ -41,9 +44,11 @@ public sealed class InboxWaiter(
             var receive = !polls.KnownEmpty(queueName, watcher.Epoch(room));
             while (true)
             {
-                if (receive)
+                var (handed, look) = poll.Take();
+                held.AddRange(handed);
+                if (receive || look)
                 {
-                    var look = polls.BeginLook(queueName, watcher.Epoch(room));
+                    var ticket = polls.BeginLook(queueName, watcher.Epoch(room));
                     var payloads = await inboxes.ReceiveAsync(queueName, MaxMessagesPerReceive, cancellationToken);
                     if (payloads is null)
                     {
@@ -52,48 +57,59 @@ public sealed class InboxWaiter(
                     }
                     if (payloads.Count > 0)
                     {
-                        answered = true;
-                        return Ordered(payloads.SelectMany(InboxPayload.Deserialize).Concat(poll.Close()));
+                        held.AddRange(payloads.SelectMany(InboxPayload.Deserialize));
                     }
-                    polls.FoundEmpty(queueName, look);
+                    else
+                    {
+                        polls.FoundEmpty(queueName, ticket);
+                    }
                 }
-                if (poll.HasMessages)
+                var now = clock.GetUtcNow();
+                if (held.Count > 0)
+                {
+                    answerAt ??= AnswerAt(room, held, now, deadline);
+                }
+                var until = answerAt ?? deadline;
+                if (now >= until)
                 {
                     answered = true;
-                    return Ordered(poll.Close());
+                    return Ordered(held.Concat(poll.Close()));
                 }
-                var left = deadline - clock.GetUtcNow();
-                if (left <= TimeSpan.Zero)
+                if (answerAt is null && now + pause < until)
                 {
-                    answered = true;
-                    return Ordered(poll.Close());
+                    until = now + pause;
                 }
-                var wait = pause < left ? pause : left;
                 var wake = poll.Woken;
-                var woken = await Task.WhenAny(wake, Task.Delay(wait, clock, cancellationToken)) == wake;
+                var woken = await Task.WhenAny(wake, Task.Delay(WholeMilliseconds(until - now), clock, cancellationToken)) == wake;
                 cancellationToken.ThrowIfCancellationRequested();
-                if (poll.HasMessages)
+                // A pause that ran out means another dequeue attempt, after a longer pause next time; a wake says by
+                // itself whether to look (see Take). While an answer lingers, only wakes bring more.
+                receive = !woken && answerAt is null;
+                if (receive)
                 {
-                    answered = true;
-                    return Ordered(poll.Close());
+                    pause = Min(pause * 2, pauseCap);
                 }
-                receive = true;
-                // Woken but found nothing yet (the other instance's fan-out may still be on its way): look again soon.
-                if (woken)
-                {
-                    poll.Rearm();
-                }
-                pause = woken ? wakePause : Min(pause * 2, pauseCap);
             }
         }
         finally
         {
             if (!answered)
             {
-                // The caller went away or a receive failed after messages were handed over: back to the queue with them.
-                await RequeueAsync(queueName, poll.Close());
+                // The caller went away or a receive failed after messages were taken: back to the queue with them.
+                await RequeueAsync(queueName, [.. held, .. poll.Close()]);
             }
         }
+    }
+
+    /// <summary>At once, unless the room is busy: then when the oldest message is the linger old (never past the deadline).</summary>
+    private DateTimeOffset AnswerAt(string room, List<ChatMessage> messages, DateTimeOffset now, DateTimeOffset deadline)
+    {
+        if (linger <= TimeSpan.Zero || !watcher.IsBusy(room))
+        {
+            return now;
+        }
+        var due = messages.Min(m => m.SentAt) + linger;
+        return due < deadline ? due : deadline;
     }
 
     private async Task RequeueAsync(string queueName, IReadOnlyList<ChatMessage> messages)
@@ -119,6 +135,9 @@ public sealed class InboxWaiter(
 
     private static List<ChatMessage> Ordered(IEnumerable<ChatMessage> messages) =>
         messages.DistinctBy(m => m.Id).OrderBy(m => m.Id, StringComparer.Ordinal).ToList();
+
+    /// <summary>Timers count whole milliseconds: a shorter wait would end at once and never reach a tick-precise time.</summary>
+    private static TimeSpan WholeMilliseconds(TimeSpan wait) => TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds));
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

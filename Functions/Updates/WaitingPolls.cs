@@ -54,6 +54,9 @@ public sealed class WaitingPolls
         }
     }
 
+    /// <summary>True while a poll of <paramref name="queueName"/> waits on this instance.</summary>
+    public bool IsWaiting(string queueName) => waiting.ContainsKey(queueName);
+
     /// <summary>Wakes the polls of <paramref name="queueName"/> waiting here, to look at the queue.</summary>
     public void Wake(string queueName)
     {
@@ -150,11 +153,12 @@ public sealed class WaitingPolls
         private readonly Lock gate = new();
         private readonly List<ChatMessage> handed = [];
         private TaskCompletionSource woken = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private bool lookRequested;
         private bool closed;
 
         public string QueueName => queueName;
 
-        /// <summary>Completes when messages are handed over or the poll is woken; see <see cref="Rearm"/>.</summary>
+        /// <summary>Completes when messages are handed over or the poll is woken; see <see cref="Take"/>.</summary>
         public Task Woken
         {
             get
@@ -166,26 +170,24 @@ public sealed class WaitingPolls
             }
         }
 
-        public bool HasMessages
-        {
-            get
-            {
-                lock (gate)
-                {
-                    return handed.Count > 0;
-                }
-            }
-        }
-
-        /// <summary>After a wake that brought no messages: the next <see cref="Woken"/> waits for a new one.</summary>
-        public void Rearm()
+        /// <summary>
+        /// Takes what was handed over since the last call, and whether the poll was asked to look at its queue
+        /// (<see cref="WaitingPolls.Wake"/>); the next <see cref="Woken"/> then waits for something new. The poll stays
+        /// open for more.
+        /// </summary>
+        public (IReadOnlyList<ChatMessage> Handed, bool Look) Take()
         {
             lock (gate)
             {
-                if (woken.Task.IsCompleted && handed.Count == 0)
+                var taken = handed.ToList();
+                handed.Clear();
+                var look = lookRequested;
+                lookRequested = false;
+                if (woken.Task.IsCompleted)
                 {
                     woken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 }
+                return (taken, look);
             }
         }
 
@@ -228,6 +230,7 @@ public sealed class WaitingPolls
         {
             lock (gate)
             {
+                lookRequested = true;
                 woken.TrySetResult();
             }
         }

@@ -9,7 +9,7 @@ namespace FunctionsChat.Storage.Azure;
 /// One partition per room. Each message is written twice in one atomic batch: "a-{id}" rows ascend (for "after"),
 /// "d-{inverted id}" rows descend (the log-tail pattern, for "newest" and "before"), so every query is one RowKey range
 /// read of at most <c>limit</c> rows. A dedupe row "c-{key}" joins the same batch, so a repeated clientMessageId
-/// fails the whole batch and nothing new is stored.
+/// fails the whole batch and nothing new is stored; the dedupe row is marked "Delivered" once the fan-out is done.
 /// </summary>
 internal sealed class TableMessageHistory : IMessageHistory
 {
@@ -18,6 +18,7 @@ internal sealed class TableMessageHistory : IMessageHistory
     private const string Descending = "d-";
     private const string DescendingEnd = "d.";
     private const string Dedupe = "c-";
+    private const string DeliveredProperty = "Delivered";
     private readonly TableClient table;
     private readonly CreateOnce created;
 
@@ -47,12 +48,12 @@ internal sealed class TableMessageHistory : IMessageHistory
             }
             catch (TableTransactionFailedException ex) when (ex.Status == 409 && dedupeKey is not null)
             {
-                var first = await FindByDedupeKeyAsync(message.Room, dedupeKey, cancellationToken);
+                var (first, delivered) = await FindByDedupeKeyAsync(message.Room, dedupeKey, cancellationToken);
                 if (first is null)
                 {
                     throw;
                 }
-                return new AppendResult(first, Created: false);
+                return new AppendResult(first, Created: false, delivered);
             }
         }, cancellationToken);
 
@@ -85,15 +86,22 @@ internal sealed class TableMessageHistory : IMessageHistory
         return messages;
     }
 
-    private async Task<ChatMessage?> FindByDedupeKeyAsync(string room, string dedupeKey, CancellationToken cancellationToken)
+    public Task MarkDeliveredAsync(string room, string dedupeKey, CancellationToken cancellationToken) =>
+        StorageCalls.RunAsync(async () =>
+        {
+            var marker = new TableEntity(room, Dedupe + dedupeKey) { [DeliveredProperty] = true };
+            await table.UpdateEntityAsync(marker, ETag.All, TableUpdateMode.Merge, cancellationToken);
+        }, cancellationToken);
+
+    private async Task<(ChatMessage? Message, bool Delivered)> FindByDedupeKeyAsync(string room, string dedupeKey, CancellationToken cancellationToken)
     {
         var marker = await table.GetEntityIfExistsAsync<TableEntity>(room, Dedupe + dedupeKey, cancellationToken: cancellationToken);
         if (!marker.HasValue || marker.Value!.GetString("MessageId") is not { } id)
         {
-            return null;
+            return (null, false);
         }
         var row = await table.GetEntityAsync<TableEntity>(room, Ascending + id, cancellationToken: cancellationToken);
-        return FromEntity(row.Value);
+        return (FromEntity(row.Value), marker.Value.GetBoolean(DeliveredProperty) == true);
     }
 
     private static TableEntity ToEntity(ChatMessage message, string rowKey) => new(message.Room, rowKey)

@@ -7,6 +7,7 @@ public sealed class InMemoryMessageHistory(FakeOutage? outage = null) : IMessage
     private readonly Lock gate = new();
     private readonly Dictionary<string, SortedList<string, ChatMessage>> rooms = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Room, string Key), string> dedupe = new();
+    private readonly HashSet<(string Room, string Key)> delivered = [];
     private int queryCalls;
 
     /// <summary>History reads so far, to show how often the room watcher reads.</summary>
@@ -30,7 +31,7 @@ public sealed class InMemoryMessageHistory(FakeOutage? outage = null) : IMessage
             var room = RoomOf(message.Room);
             if (dedupeKey is not null && dedupe.TryGetValue((message.Room, dedupeKey), out var firstId))
             {
-                return Task.FromResult(new AppendResult(room[firstId], Created: false));
+                return Task.FromResult(new AppendResult(room[firstId], Created: false, delivered.Contains((message.Room, dedupeKey))));
             }
             room.Add(message.Id, message);
             if (dedupeKey is not null)
@@ -39,6 +40,20 @@ public sealed class InMemoryMessageHistory(FakeOutage? outage = null) : IMessage
             }
             return Task.FromResult(new AppendResult(message, Created: true));
         }
+    }
+
+    public Task MarkDeliveredAsync(string room, string dedupeKey, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        outage?.ThrowIfDown();
+        lock (gate)
+        {
+            if (dedupe.ContainsKey((room, dedupeKey)))
+            {
+                delivered.Add((room, dedupeKey));
+            }
+        }
+        return Task.CompletedTask;
     }
 
     public Task<IReadOnlyList<ChatMessage>> QueryAsync(string room, HistoryQuery query, CancellationToken cancellationToken)

@@ -40,6 +40,8 @@ public sealed class ChatTestApp
 
     public InMemoryInboxes Inboxes { get; }
 
+    public InMemoryRoomSignals Signals { get; }
+
     public IServiceProvider Services { get; }
 
     public ChatTestApp(IDictionary<string, string?>? settings = null)
@@ -47,6 +49,7 @@ public sealed class ChatTestApp
         History = new InMemoryMessageHistory(Outage);
         Members = new InMemoryMemberStore(Outage);
         Inboxes = new InMemoryInboxes(Clock, Outage);
+        Signals = new InMemoryRoomSignals(Outage);
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Chat:SigningKey"] = SigningKey })
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
@@ -60,6 +63,7 @@ public sealed class ChatTestApp
         services.Replace(ServiceDescriptor.Singleton<IMessageHistory>(History));
         services.Replace(ServiceDescriptor.Singleton<IMemberStore>(Members));
         services.Replace(ServiceDescriptor.Singleton<IInboxes>(Inboxes));
+        services.Replace(ServiceDescriptor.Singleton<IRoomSignals>(Signals));
         services.Replace(ServiceDescriptor.Singleton<IStorageProbe>(new FakeStorageProbe(Outage)));
         Services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }

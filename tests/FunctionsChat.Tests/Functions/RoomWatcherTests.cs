@@ -1,104 +1,151 @@
 using FunctionsChat.Messages;
 using FunctionsChat.Storage;
-using FunctionsChat.Tests.Fakes;
+using FunctionsChat.Updates;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FunctionsChat.Tests.Functions;
 
 /// <summary>
-/// The room watcher wakes the polls waiting on this instance when another instance's message appears in history.
-/// "Another instance" here: a message written straight to the fakes, which no signal of this instance announces.
+/// The room watcher wakes the polls waiting on this instance when another instance raises the room's signal after its
+/// fan-out. "Another instance" here: a message written straight to the fakes and a signal under another writer's name.
 /// </summary>
 public sealed class RoomWatcherTests
 {
+    private const string OtherInstance = "otherinstance";
+
     // Back-off far longer than the test's clock moves: only the watcher can end the poll.
     private readonly ChatTestApp app = new(new Dictionary<string, string?>
     {
         ["Chat:PollFirstPauseMilliseconds"] = "30000",
         ["Chat:PollBackoffCapMilliseconds"] = "30000",
-        ["Chat:RoomWatchIntervalMilliseconds"] = "1000",
+        ["Chat:RoomWatchIntervalMilliseconds"] = "100",
+        ["Chat:RoomWatchIdleIntervalMilliseconds"] = "1000",
     });
 
     [Fact]
-    public async Task AMessageFromAnotherInstanceWakesAWaitingPollWithinAboutOneInterval()
+    public async Task AnotherInstancesFanOutWakesAWaitingPollWithinTheIdleInterval()
     {
         var alice = await app.JoinAsMemberAsync("lobby");
         var bob = await app.JoinAsMemberAsync("lobby");
         var poll = app.PollAsync("lobby", bob.Token, "timeout=30");
-        await WaitUntilAsync(() => app.Inboxes.ReceiveCalls >= 1 && app.History.QueryCalls >= 1);
+        await WaitUntilAsync(() => app.Inboxes.ReceiveCalls >= 1 && app.Signals.ReadCalls >= 1);
+        await AdvanceAsync(TimeSpan.FromSeconds(5)); // the quiet room's watch has slowed down to its idle pace
         var start = app.Clock.GetUtcNow();
 
-        await SendFromAnotherInstanceAsync(alice, "from elsewhere", bob);
+        await FanOutFromAnotherInstanceAsync(alice, "from elsewhere", bob);
         var response = await app.AdvanceUntilDoneAsync(poll, TimeSpan.FromMilliseconds(100));
 
         Assert.Equal(["from elsewhere"], response.MessageTexts);
-        Assert.InRange(app.Clock.GetUtcNow() - start, TimeSpan.Zero, TimeSpan.FromSeconds(3));
+        Assert.InRange(app.Clock.GetUtcNow() - start, TimeSpan.Zero, TimeSpan.FromMilliseconds(1100));
     }
 
     [Fact]
-    public async Task AWakeThatFindsTheQueueStillEmptyLooksAgainSoon()
+    public async Task InAnActiveRoomTheWakeComesWithinAboutTheActiveInterval()
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+        var bob = await app.JoinAsMemberAsync("lobby");
+        var carol = await app.JoinAsMemberAsync("lobby");
+        var first = app.PollAsync("lobby", bob.Token, "timeout=30");
+        await WaitUntilAsync(() => app.Signals.ReadCalls >= 1);
+        await FanOutFromAnotherInstanceAsync(alice, "one", bob);
+        Assert.Equal(["one"], (await app.AdvanceUntilDoneAsync(first, TimeSpan.FromMilliseconds(100))).MessageTexts);
+
+        // Carol's poll keeps the room watched; the room has just had a message, so it is read at the fast pace.
+        var second = app.PollAsync("lobby", carol.Token, "timeout=30");
+        await WaitUntilAsync(() => app.Inboxes.ReceiveCalls >= 2);
+        await AdvanceAsync(TimeSpan.FromMilliseconds(500));
+        var start = app.Clock.GetUtcNow();
+        await FanOutFromAnotherInstanceAsync(alice, "two", carol);
+        var response = await app.AdvanceUntilDoneAsync(second, TimeSpan.FromMilliseconds(50));
+
+        Assert.Equal(["two"], response.MessageTexts);
+        Assert.InRange(app.Clock.GetUtcNow() - start, TimeSpan.Zero, TimeSpan.FromMilliseconds(250));
+    }
+
+    [Fact]
+    public async Task AWakeThatFindsNothingForThisMemberDoesNotMakeItLookAgainAndAgain()
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+        var bob = await app.JoinAsMemberAsync("lobby");
+        var poll = app.PollAsync("lobby", bob.Token, "timeout=10");
+        await WaitUntilAsync(() => app.Inboxes.ReceiveCalls >= 1 && app.Signals.ReadCalls >= 1);
+        var receives = app.Inboxes.ReceiveCalls;
+
+        // Another instance's round that put nothing on Bob's queue (he was handed it there, say).
+        var message = await StoreAsync(alice, "not for this queue");
+        await app.Signals.RaiseAsync("lobby", OtherInstance, message.Id, default);
+        var response = await app.AdvanceUntilDoneAsync(poll, TimeSpan.FromMilliseconds(100));
+
+        // One look for the wake and the last look before answering empty; no more.
+        Assert.Empty(response.Messages);
+        Assert.Equal(receives + 2, app.Inboxes.ReceiveCalls);
+    }
+
+    [Fact]
+    public async Task ThisInstancesOwnSignalDoesNotWakeThePollsOfTheRoom()
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+        var bob = await app.JoinAsMemberAsync("lobby");
+        var poll = app.PollAsync("lobby", bob.Token, "timeout=5");
+        await WaitUntilAsync(() => app.Inboxes.ReceiveCalls >= 1 && app.Signals.ReadCalls >= 1);
+        var receives = app.Inboxes.ReceiveCalls;
+
+        var message = await StoreAsync(alice, "fanned out here");
+        await app.Signals.RaiseAsync("lobby", app.Services.GetRequiredService<ChatInstance>().Id, message.Id, default);
+        var reads = app.Signals.ReadCalls;
+        await AdvanceUntilAsync(() => app.Signals.ReadCalls >= reads + 2);
+
+        Assert.Equal(receives, app.Inboxes.ReceiveCalls);
+        Assert.Empty((await app.AdvanceUntilDoneAsync(poll, TimeSpan.FromMilliseconds(250))).Messages);
+    }
+
+    [Fact]
+    public async Task AFanOutThatPutsOnAQueueRaisesTheSignalAndOneThatHandedEverythingOverDoesNot()
     {
         var alice = await app.JoinAsMemberAsync("lobby");
         var bob = await app.JoinAsMemberAsync("lobby");
         var poll = app.PollAsync("lobby", bob.Token, "timeout=30");
-        await WaitUntilAsync(() => app.Inboxes.ReceiveCalls >= 1 && app.History.QueryCalls >= 1);
-        var start = app.Clock.GetUtcNow();
+        var bobsQueue = (await app.Members.GetAsync("lobby", bob.UserId, default))!.QueueName;
+        await WaitUntilAsync(() => app.Services.GetRequiredService<WaitingPolls>().IsWaiting(bobsQueue));
 
-        // History first, the queue a moment later: the fan-out of the other instance is still on its way.
-        var message = await StoreAsync(alice, "slow fan-out");
-        await AdvanceAsync(TimeSpan.FromMilliseconds(1500));
-        await DeliverAsync(message, bob);
-        var response = await app.AdvanceUntilDoneAsync(poll, TimeSpan.FromMilliseconds(100));
+        // Bob waits here and is handed the message; Alice is not polling, so her copy goes on her queue.
+        Assert.Equal(201, (await app.SendTextAsync(alice, "hello")).Status);
+        Assert.Equal(["hello"], (await poll.WaitAsync(TimeSpan.FromSeconds(10))).MessageTexts);
+        var raised = await app.Signals.ReadAsync("lobby", default);
+        Assert.Equal([app.Services.GetRequiredService<ChatInstance>().Id], raised.Keys);
 
-        Assert.Equal(["slow fan-out"], response.MessageTexts);
-        Assert.InRange(app.Clock.GetUtcNow() - start, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        await app.LeaveAsync("lobby", alice.Token, alice.UserId);
+        var handedOnly = app.PollAsync("lobby", bob.Token, "timeout=30");
+        await WaitUntilAsync(() => app.Services.GetRequiredService<WaitingPolls>().IsWaiting(bobsQueue));
+        var raises = app.Signals.RaiseCalls;
+        Assert.Equal(201, (await app.SendTextAsync(bob, "only Bob, and he is waiting")).Status);
+        Assert.Single((await handedOnly.WaitAsync(TimeSpan.FromSeconds(10))).Messages);
+        Assert.Equal(raises, app.Signals.RaiseCalls);
     }
 
     [Fact]
-    public async Task AMessageSentHereThatWaitsForItsRoundDoesNotWakeThePollsOfTheRoom()
-    {
-        var alice = await app.JoinAsMemberAsync("lobby");
-        var bob = await app.JoinAsMemberAsync("lobby");
-        var held = new HeldFirstPut(app.Inboxes);
-        var send = ActivatorUtilities.CreateInstance<SendMessage>(app.Services, ActivatorUtilities.CreateInstance<MessageFanOut>(app.Services, (IInboxes)held));
-        var firstPoll = app.PollAsync("lobby", bob.Token, "timeout=30");
-        await WaitUntilAsync(() => app.Inboxes.ReceiveCalls >= 1 && app.History.QueryCalls >= 1);
-
-        // Round 1 hands "one" to Bob and hangs on its put to Alice's queue; "two" is stored and waits for round 2.
-        var one = ChatTestApp.RunAsync(r => send.Run(r, "lobby", default), ChatTestApp.Request("POST", """{"text":"one"}""", alice.Token));
-        Assert.Equal(["one"], (await firstPoll.WaitAsync(TimeSpan.FromSeconds(10))).MessageTexts);
-        await held.FirstPutHeld.WaitAsync(TimeSpan.FromSeconds(10));
-        var two = ChatTestApp.RunAsync(r => send.Run(r, "lobby", default), ChatTestApp.Request("POST", """{"text":"two"}""", alice.Token));
-        await WaitUntilAsync(() => app.History.Count("lobby") == 2);
-        var secondPoll = app.PollAsync("lobby", bob.Token, "timeout=30");
-        var receives = app.Inboxes.ReceiveCalls;
-        var reads = app.History.QueryCalls;
-
-        // The watcher reads "two" from history: this instance's own, so no wake-up and no receive.
-        await AdvanceUntilAsync(() => app.History.QueryCalls >= reads + 2);
-        Assert.Equal(receives, app.Inboxes.ReceiveCalls);
-
-        held.Release();
-        Assert.Equal(["two"], (await secondPoll.WaitAsync(TimeSpan.FromSeconds(10))).MessageTexts);
-        await Task.WhenAll(one, two).WaitAsync(TimeSpan.FromSeconds(10));
-    }
-
-    [Fact]
-    public async Task TheWatcherReadsOnlyWhileAPollOfTheRoomWaits()
+    public async Task AQuietRoomIsReadLessAndLessOftenAndNotAtAllOnceNobodyWaits()
     {
         var bob = await app.JoinAsMemberAsync("lobby");
-        Assert.Equal(0, app.History.QueryCalls);
+        Assert.Equal(0, app.Signals.ReadCalls);
 
-        var response = await app.AdvanceUntilDoneAsync(app.PollAsync("lobby", bob.Token, "timeout=5"), TimeSpan.FromMilliseconds(250));
+        var response = await app.AdvanceUntilDoneAsync(app.PollAsync("lobby", bob.Token, "timeout=10"), TimeSpan.FromMilliseconds(100));
         Assert.Empty(response.Messages);
-        var readsWhileWaiting = app.History.QueryCalls;
-        Assert.InRange(readsWhileWaiting, 2, 8);
+        // 100 ms doubling to 1 s over 10 s: about 13 reads; at the fast pace it would be 100.
+        var readsWhileWaiting = app.Signals.ReadCalls;
+        Assert.InRange(readsWhileWaiting, 8, 18);
 
         await AdvanceAsync(TimeSpan.FromSeconds(10));
-        Assert.InRange(app.History.QueryCalls, readsWhileWaiting, readsWhileWaiting + 1);
+        Assert.InRange(app.Signals.ReadCalls, readsWhileWaiting, readsWhileWaiting + 1);
     }
 
-    private async Task SendFromAnotherInstanceAsync(Joined from, string text, Joined to) => await DeliverAsync(await StoreAsync(from, text), to);
+    private async Task FanOutFromAnotherInstanceAsync(Joined from, string text, Joined to)
+    {
+        var message = await StoreAsync(from, text);
+        var queue = (await app.Members.GetAsync(to.Room, to.UserId, default))!.QueueName;
+        await app.Inboxes.DeliverAsync(queue, InboxPayload.Serialize([message]), TimeSpan.FromMinutes(5), default);
+        await app.Signals.RaiseAsync(to.Room, OtherInstance, message.Id, default);
+    }
 
     private async Task<ChatMessage> StoreAsync(Joined from, string text)
     {
@@ -106,12 +153,6 @@ public sealed class RoomWatcherTests
         var message = new ChatMessage(id, from.Room, from.UserId, from.Name, text, sentAt);
         await app.History.AppendAsync(message, null, default);
         return message;
-    }
-
-    private async Task DeliverAsync(ChatMessage message, Joined to)
-    {
-        var queue = (await app.Members.GetAsync(to.Room, to.UserId, default))!.QueueName;
-        await app.Inboxes.DeliverAsync(queue, InboxPayload.Serialize([message]), TimeSpan.FromMinutes(5), default);
     }
 
     private async Task AdvanceAsync(TimeSpan total)

@@ -1,4 +1,7 @@
 using System.Text.Json;
+using FunctionsChat.Messages;
+using FunctionsChat.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FunctionsChat.Tests.Functions;
 
@@ -66,6 +69,28 @@ public sealed class SendingTests
         Assert.Equal(first.Json.RootElement.GetProperty("id").GetString(), again.Json.RootElement.GetProperty("id").GetString());
         Assert.Single(await app.History.QueryAsync("lobby", new(null, null, 10), default));
         Assert.Equal(["once"], (await app.PollAsync("lobby", alice.Token)).MessageTexts);
+    }
+
+    [Fact]
+    public async Task ARepeatedSendWhoseFirstFanOutWasCutShortReachesEveryMember()
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+        var bob = await app.JoinAsMemberAsync("lobby");
+        // The first attempt was stored and its instance was lost before any put: in history, in nobody's inbox.
+        var (id, sentAt) = app.Services.GetRequiredService<MessageIds>().Next();
+        var first = new ChatMessage(id, "lobby", alice.UserId, alice.Name, "once", sentAt);
+        await app.History.AppendAsync(first, SendMessage.DedupeKey(alice.UserId, "c-1"), default);
+
+        var again = await app.SendTextAsync(alice, "once", "c-1");
+        var thirdTime = await app.SendTextAsync(alice, "once", "c-1");
+
+        Assert.Equal(200, again.Status);
+        Assert.Equal(id, again.Json.RootElement.GetProperty("id").GetString());
+        Assert.Equal(200, thirdTime.Status);
+        Assert.Equal(["once"], (await app.PollAsync("lobby", bob.Token, "timeout=1")).MessageTexts);
+        Assert.Single(await app.History.QueryAsync("lobby", new(null, null, 10), default));
+        // The third attempt found the fan-out marked done: Bob's inbox got one copy, not two.
+        Assert.Empty((await app.AdvanceUntilDoneAsync(app.PollAsync("lobby", bob.Token, "timeout=1"), TimeSpan.FromMilliseconds(250))).Messages);
     }
 
     [Fact]

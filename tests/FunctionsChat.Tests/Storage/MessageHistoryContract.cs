@@ -23,6 +23,25 @@ public abstract class MessageHistoryContract
     protected abstract IMessageHistory SecondInstance { get; }
 
     [Fact]
+    public async Task ARepeatedDedupeKeySaysWhetherTheFirstOnesFanOutWasMarkedDone()
+    {
+        var room = TestData.Room();
+        var sent = TestData.Messages(room, 3);
+        Assert.True((await History.AppendAsync(sent[0], "key-1", Token)).Created);
+
+        var beforeMark = await SecondInstance.AppendAsync(sent[1], "key-1", Token);
+        await History.MarkDeliveredAsync(room, "key-1", Token);
+        var afterMark = await SecondInstance.AppendAsync(sent[2], "key-1", Token);
+
+        Assert.False(beforeMark.Created);
+        Assert.False(beforeMark.Delivered);
+        Assert.Equal(sent[0], beforeMark.Message);
+        Assert.False(afterMark.Created);
+        Assert.True(afterMark.Delivered);
+        Assert.Equal(sent[0], afterMark.Message);
+    }
+
+    [Fact]
     public async Task WithoutBoundsTheNewestMessagesComeBackOldestFirst()
     {
         var room = TestData.Room();
