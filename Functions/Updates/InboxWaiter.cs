@@ -83,8 +83,10 @@ public sealed class InboxWaiter(
                 var woken = await Task.WhenAny(wake, Task.Delay(WholeMilliseconds(until - now), clock, cancellationToken)) == wake;
                 cancellationToken.ThrowIfCancellationRequested();
                 // A pause that ran out means another dequeue attempt, after a longer pause next time; a wake says by
-                // itself whether to look (see Take). While an answer lingers, only wakes bring more.
-                receive = !woken && answerAt is null;
+                // itself whether to look (see Take). While an answer lingers, only wakes bring more. At the deadline the
+                // poll answers empty without a last look: the next poll looks first unless nothing can have arrived
+                // (see KnownEmpty), so the look would cost an idle member a receive every poll for nothing.
+                receive = !woken && answerAt is null && clock.GetUtcNow() < deadline;
                 if (receive)
                 {
                     pause = Min(pause * 2, pauseCap);

@@ -24,7 +24,13 @@ public static class Chart
             throw new ArgumentException("chart needs --out FILE.svg and result files.");
         }
         var output = args[outIndex + 1];
-        var runs = args.Where((_, i) => i != outIndex && i != outIndex + 1)
+        var byWorkers = args.Contains("--by-workers");
+        var files = args.Where((a, i) => i != outIndex && i != outIndex + 1 && a != "--by-workers");
+        if (byWorkers)
+        {
+            return ByWorkers(output, files.Select(f => JsonSerializer.Deserialize<RunResult>(File.ReadAllText(f), Report.Json)!).ToList());
+        }
+        var runs = files
             .Select(f => JsonSerializer.Deserialize<RunResult>(File.ReadAllText(f), Report.Json)!)
             .Where(r => r.Scenario == "active" && r.InstanceCount == 1 && r.Client is (null or "strict") && r.Workers is (null or 1) && r.LatencyMs is not null)
             .ToList();
@@ -51,7 +57,32 @@ public static class Chart
         return 0;
     }
 
-    private static void Panel(StringBuilder svg, double left, string title, List<(string Name, List<(double X, double Y)> Points)> series)
+    /// <summary>The scaled-out shape: p95 latency and storage operations per delivered message against the worker count, one line per load.</summary>
+    private static int ByWorkers(string output, List<RunResult> all)
+    {
+        var runs = all.Where(r => r.Scenario == "active" && r.Client is (null or "strict") && r.LatencyMs is not null).ToList();
+        var latency = new List<(string, List<(double, double)>)>();
+        var storage = new List<(string, List<(double, double)>)>();
+        foreach (var load in runs.GroupBy(r => Invariant($"{r.Members} m × {r.Rate:0.#}/s")).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var points = load.GroupBy(r => r.Workers ?? 1).Select(g => g.OrderBy(r => r.FinishedAt).Last()).OrderBy(r => r.Workers ?? 1).ToList();
+            latency.Add(($"{load.Key} p95", points.Select(r => ((double)(r.Workers ?? 1), r.LatencyMs!.P95)).ToList()));
+            storage.Add((load.Key, points.Where(r => r.Storage?.PerDeliveredMessage is not null).Select(r => ((double)(r.Workers ?? 1), r.Storage!.PerDeliveredMessage!.Value)).ToList()));
+        }
+        var svg = new StringBuilder();
+        var width = 2 * (PanelWidth + 2 * Margin);
+        var height = PanelHeight + 2 * Margin + 20;
+        svg.Append(Invariant($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">\n"));
+        svg.Append(Invariant($"<rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>\n"));
+        Panel(svg, 0, "Delivery latency p95 (ms) vs worker processes", latency, "worker processes");
+        Panel(svg, PanelWidth + 2 * Margin, "Storage operations per delivered message vs workers", storage, "worker processes");
+        svg.Append("</svg>\n");
+        File.WriteAllText(output, svg.ToString());
+        Console.WriteLine($"Chart of {runs.Count} runs by worker count: {output}");
+        return 0;
+    }
+
+    private static void Panel(StringBuilder svg, double left, string title, List<(string Name, List<(double X, double Y)> Points)> series, string xLabel = "members")
     {
         var all = series.SelectMany(s => s.Points).ToList();
         var maxX = all.Count == 0 ? 1 : all.Max(p => p.X) * 1.1;
@@ -71,7 +102,7 @@ public static class Chart
         {
             svg.Append(Invariant($"<text x=\"{X(x):F1}\" y=\"{y0 + 16}\" text-anchor=\"middle\">{x:G4}</text>\n"));
         }
-        svg.Append(Invariant($"<text x=\"{x0 + PanelWidth / 2}\" y=\"{y0 + 34}\" text-anchor=\"middle\">members</text>\n"));
+        svg.Append(Invariant($"<text x=\"{x0 + PanelWidth / 2}\" y=\"{y0 + 34}\" text-anchor=\"middle\">{xLabel}</text>\n"));
         for (var s = 0; s < series.Count; s++)
         {
             var color = Colors[s % Colors.Length];
