@@ -31,6 +31,9 @@ public sealed class RoomWatcher(
 
     internal static readonly TimeSpan BusyWindow = TimeSpan.FromSeconds(2);
 
+    /// <summary>A room's watch ends this long after its last waiting poll did, not before.</summary>
+    internal static readonly TimeSpan EmptyGrace = TimeSpan.FromSeconds(1);
+
     /// <summary>The first read of a new watch wakes for signals this recent: a poll may have looked just before them.</summary>
     private static readonly TimeSpan FirstReadOverlap = TimeSpan.FromSeconds(2);
 
@@ -139,7 +142,9 @@ public sealed class RoomWatcher(
             }
             lock (gate)
             {
-                if (state.Waiting.Count == 0)
+                // Not the moment the last poll ends: after a round every poll of the room answers and polls again a few
+                // milliseconds later, and a watch started afresh has a new epoch, which makes every poll look first.
+                if (state.Waiting.Count == 0 && clock.GetUtcNow() - state.EmptySince >= EmptyGrace)
                 {
                     rooms.Remove(room);
                     return;
@@ -209,6 +214,10 @@ public sealed class RoomWatcher(
                 if (count <= 1)
                 {
                     state.Waiting.Remove(queueName);
+                    if (state.Waiting.Count == 0)
+                    {
+                        state.EmptySince = clock.GetUtcNow();
+                    }
                 }
                 else
                 {
@@ -230,6 +239,9 @@ public sealed class RoomWatcher(
         public Dictionary<string, string> Seen { get; } = new(StringComparer.Ordinal);
 
         public DateTimeOffset LastMessage { get; private set; } = DateTimeOffset.MinValue;
+
+        /// <summary>When the last waiting poll ended (meaningful while none waits).</summary>
+        public DateTimeOffset EmptySince { get; set; }
 
         /// <summary>Completed by a message fanned out here, to end a slow watch's wait early.</summary>
         public TaskCompletionSource Nudge { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

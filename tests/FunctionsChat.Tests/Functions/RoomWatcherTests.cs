@@ -124,6 +124,31 @@ public sealed class RoomWatcherTests
     }
 
     [Fact]
+    public async Task PollsThatAllAnswerAtOnceAndPollAgainStillSkipTheirFirstDequeueAttempt()
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+        var bob = await app.JoinAsMemberAsync("lobby");
+        var polls = app.Services.GetRequiredService<WaitingPolls>();
+        var bobsQueue = (await app.Members.GetAsync("lobby", bob.UserId, default))!.QueueName;
+        var first = app.PollAsync("lobby", bob.Token, "timeout=30");
+        await WaitUntilAsync(() => polls.IsWaiting(bobsQueue) && app.Inboxes.ReceiveCalls >= 1);
+        await app.SendTextAsync(alice, "handed over");
+        Assert.Single((await first.WaitAsync(TimeSpan.FromSeconds(10))).Messages);
+
+        // Nobody waits in the room for a moment, long enough for the watcher to tick; then Bob polls again.
+        await AdvanceAsync(TimeSpan.FromMilliseconds(300));
+        var receives = app.Inboxes.ReceiveCalls;
+        var second = app.PollAsync("lobby", bob.Token, "timeout=30");
+        await WaitUntilAsync(() => polls.IsWaiting(bobsQueue));
+        await Task.Delay(100);
+
+        // His queue was found empty and nothing was put there since: no receive at the start of this poll.
+        Assert.Equal(receives, app.Inboxes.ReceiveCalls);
+        await app.SendTextAsync(alice, "again");
+        Assert.Single((await second.WaitAsync(TimeSpan.FromSeconds(10))).Messages);
+    }
+
+    [Fact]
     public async Task AQuietRoomIsReadLessAndLessOftenAndNotAtAllOnceNobodyWaits()
     {
         var bob = await app.JoinAsMemberAsync("lobby");
