@@ -14,7 +14,8 @@
 # (to --sample-csv FILE if given), with the time Azurite takes to answer one (unauthenticated) queue request: the
 # length of its backlog. Ports: DevServer 7190 (and 7191), Azurite 20100-20102; override with
 # BENCH_PORT / BENCH_AZURITE_PORT. BENCH_DEVSERVER_DLL runs another DevServer build (an older commit's, to compare).
-# BENCH_COMMAND=sends runs 'FunctionsChat.Bench sends' (sequential sends, the request path's latency) instead.
+# BENCH_COMMAND=sends runs 'FunctionsChat.Bench sends' (sequential sends, the request path's latency) instead;
+# BENCH_COMMAND=queue-cost times the fresh Azurite's queue calls alone (put, receive, delete; e.g. -- --queues 100).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 two=false samples="" workers="" kill_every="" warm_up=false

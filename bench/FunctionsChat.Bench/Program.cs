@@ -11,6 +11,10 @@ try
     {
         return await SendLatency.RunAsync(args[1..]);
     }
+    if (args.Length > 0 && args[0] == "queue-cost")
+    {
+        return await QueueCost.RunAsync(args[1..]);
+    }
     if (args.Length == 0 || args.Contains("--help"))
     {
         Console.WriteLine(BenchOptions.Usage);
