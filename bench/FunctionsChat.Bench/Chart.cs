@@ -110,7 +110,7 @@ public static class Chart
             svg.Append(Invariant($"<polyline points=\"{points}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>\n"));
             foreach (var p in series[s].Points)
             {
-                svg.Append(Invariant($"<circle cx=\"{X(p.X):F1}\" cy=\"{Y(p.Y):F1}\" r=\"3\" fill=\"{color}\"><title>{series[s].Name}: {p.Y:0.###} at {p.X} members</title></circle>\n"));
+                svg.Append(Invariant($"<circle cx=\"{X(p.X):F1}\" cy=\"{Y(p.Y):F1}\" r=\"3\" fill=\"{color}\"><title>{series[s].Name}: {p.Y:0.###} at {p.X} {xLabel}</title></circle>\n"));
             }
             svg.Append(Invariant($"<rect x=\"{x0 + 10}\" y=\"{Margin + 8 + s * 16}\" width=\"10\" height=\"10\" fill=\"{color}\"/><text x=\"{x0 + 25}\" y=\"{Margin + 17 + s * 16}\">{series[s].Name}</text>\n"));
         }
