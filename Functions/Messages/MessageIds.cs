@@ -17,6 +17,12 @@ public sealed partial class MessageIds(TimeProvider clock)
 
     public static bool IsValid(string? id) => id is not null && Pattern().IsMatch(id);
 
+    /// <summary>The instant an id stands for (its leading ticks); <see cref="DateTimeOffset.MinValue"/> if it has none.</summary>
+    public static DateTimeOffset SentAtOf(string id) =>
+        id.Length >= 19 && long.TryParse(id.AsSpan(0, 19), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) && ticks <= DateTimeOffset.MaxValue.UtcTicks
+            ? new DateTimeOffset(ticks, TimeSpan.Zero)
+            : DateTimeOffset.MinValue;
+
     /// <summary>A new id and the instant it stands for, which is also the message's sentAt.</summary>
     public (string Id, DateTimeOffset SentAt) Next()
     {

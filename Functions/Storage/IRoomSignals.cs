@@ -1,3 +1,5 @@
+using FunctionsChat.Messages;
+
 namespace FunctionsChat.Storage;
 
 /// <summary>
@@ -34,7 +36,7 @@ public static class RoomSignalRules
 
     /// <summary>
     /// The entries to keep: all of them up to <see cref="MaxWriters"/>; past that, those within
-    /// <see cref="SilentWriterAge"/> of the newest (ids start with their UTC ticks, see MessageIds).
+    /// <see cref="SilentWriterAge"/> of the newest (by the instant each id stands for).
     /// </summary>
     public static IReadOnlyDictionary<string, string> Kept(IReadOnlyDictionary<string, string> entries)
     {
@@ -42,9 +44,7 @@ public static class RoomSignalRules
         {
             return entries;
         }
-        var newest = entries.Values.Max(Ticks);
-        return entries.Where(e => newest - Ticks(e.Value) < SilentWriterAge.Ticks).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        var newest = entries.Values.Max(MessageIds.SentAtOf);
+        return entries.Where(e => newest - MessageIds.SentAtOf(e.Value) < SilentWriterAge).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
     }
-
-    private static long Ticks(string id) => long.TryParse(id.AsSpan(0, Math.Min(19, id.Length)), out var ticks) ? ticks : 0;
 }

@@ -1,3 +1,4 @@
+using FunctionsChat.Messages;
 using FunctionsChat.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -23,8 +24,12 @@ public sealed class RoomWatcher(
     IOptions<ChatOptions> options,
     ILogger<RoomWatcher> logger)
 {
-    /// <summary>A room stays active, and watched at the fast interval, this long after its last message.</summary>
-    internal static readonly TimeSpan ActiveFor = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// A room stays active, and watched at the fast interval, this long after its last message: long enough for a
+    /// burst, short enough that a room chatting at human pace (a message every few seconds) is not read ten times a
+    /// second by every instance all the time.
+    /// </summary>
+    internal static readonly TimeSpan ActiveFor = TimeSpan.FromSeconds(3);
 
     /// <summary>A room is busy (see <see cref="IsBusy"/>) with at least this many messages within <see cref="BusyWindow"/>.</summary>
     internal const int BusyMessages = 3;
@@ -174,7 +179,7 @@ public sealed class RoomWatcher(
                     }
                     var isNew = state.Seen.TryGetValue(writer, out var seen)
                         ? string.CompareOrdinal(id, seen) > 0
-                        : !first || SentAt(id) >= state.WatchStarted - FirstReadOverlap;
+                        : !first || MessageIds.SentAtOf(id) >= state.WatchStarted - FirstReadOverlap;
                     if (isNew)
                     {
                         news++;
@@ -197,11 +202,6 @@ public sealed class RoomWatcher(
             wake?.ForEach(polls.Wake);
         }
     }
-
-    private static DateTimeOffset SentAt(string id) =>
-        long.TryParse(id.AsSpan(0, Math.Min(19, id.Length)), out var ticks) && ticks is >= 0 and <= 3155378975999999999
-            ? new DateTimeOffset(ticks, TimeSpan.Zero)
-            : DateTimeOffset.MinValue;
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 

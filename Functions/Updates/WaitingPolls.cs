@@ -55,7 +55,7 @@ public sealed class WaitingPolls
     }
 
     /// <summary>True while a poll of <paramref name="queueName"/> waits on this instance.</summary>
-    public bool IsWaiting(string queueName) => waiting.ContainsKey(queueName);
+    internal bool IsWaiting(string queueName) => waiting.ContainsKey(queueName);
 
     /// <summary>Wakes the polls of <paramref name="queueName"/> waiting here, to look at the queue.</summary>
     public void Wake(string queueName)

@@ -70,7 +70,13 @@ public sealed class WorkerProcessTests(TwoDevServers servers)
         var environment = ChatEnvironment.OnSharedAzurite();
         environment["FUNCTIONS_WORKER_PROCESS_COUNT"] = "3";
         await using var server = await DevServerProcess.StartHealthyAsync(environment);
-        Assert.Equal(3, server.WorkerProcessIds().Count);
+        var workers = server.WorkerProcessIds();
+        Assert.Equal(3, workers.Count);
+        // Each worker is an instance of its own to telemetry, or their cumulative counters overwrite each other.
+        var instanceIds = workers.Select(pid => File.ReadAllText($"/proc/{pid}/environ").Split('\0')
+            .Single(e => e.StartsWith("OTEL_RESOURCE_ATTRIBUTES=", StringComparison.Ordinal))).ToList();
+        Assert.All(instanceIds, attributes => Assert.Contains("service.instance.id=", attributes));
+        Assert.Equal(3, instanceIds.Distinct().Count());
         var room = Rooms.New("spread");
         using var api = new ChatApi(server.BaseAddress);
         var alice = await api.JoinAsync(room, "alice");

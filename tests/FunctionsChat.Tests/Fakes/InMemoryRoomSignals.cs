@@ -14,6 +14,9 @@ public sealed class InMemoryRoomSignals(FakeOutage? outage = null) : IRoomSignal
 
     public int RaiseCalls => Volatile.Read(ref raiseCalls);
 
+    /// <summary>While set, reads wait for this task first: a read that is slow to come back.</summary>
+    public Task? ReadsWaitFor { get; set; }
+
     public Task RaiseAsync(string room, string writer, string messageId, CancellationToken cancellationToken)
     {
         RoomSignalRules.CheckWriter(writer);
@@ -31,7 +34,16 @@ public sealed class InMemoryRoomSignals(FakeOutage? outage = null) : IRoomSignal
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyDictionary<string, string>> ReadAsync(string room, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, string>> ReadAsync(string room, CancellationToken cancellationToken)
+    {
+        if (ReadsWaitFor is { } slow)
+        {
+            await slow.WaitAsync(cancellationToken);
+        }
+        return Read(room, cancellationToken);
+    }
+
+    private IReadOnlyDictionary<string, string> Read(string room, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         outage?.ThrowIfDown();
@@ -40,11 +52,11 @@ public sealed class InMemoryRoomSignals(FakeOutage? outage = null) : IRoomSignal
         {
             if (!rooms.TryGetValue(room, out var entries))
             {
-                return Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>(StringComparer.Ordinal));
+                return new Dictionary<string, string>(StringComparer.Ordinal);
             }
             var kept = new Dictionary<string, string>(RoomSignalRules.Kept(entries), StringComparer.Ordinal);
             rooms[room] = new Dictionary<string, string>(kept, StringComparer.Ordinal);
-            return Task.FromResult<IReadOnlyDictionary<string, string>>(kept);
+            return kept;
         }
     }
 }

@@ -63,6 +63,26 @@ public sealed class RoomWatcherTests
     }
 
     [Fact]
+    public async Task ASignalRaisedWhileANewWatchsFirstReadIsUnderwayStillWakesThePoll()
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+        var bob = await app.JoinAsMemberAsync("lobby");
+        var slowRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        app.Signals.ReadsWaitFor = slowRead.Task;
+
+        // Bob's first receive finds nothing; the other instance's put and signal land before the watch's first read
+        // answers, so that read is the first to see the signal and must not take it for old news.
+        var poll = app.PollAsync("lobby", bob.Token, "timeout=30");
+        await WaitUntilAsync(() => app.Inboxes.ReceiveCalls >= 1);
+        await FanOutFromAnotherInstanceAsync(alice, "raced the first read", bob);
+        app.Signals.ReadsWaitFor = null;
+        slowRead.SetResult();
+        var response = await app.AdvanceUntilDoneAsync(poll, TimeSpan.FromMilliseconds(100), maxSteps: 10);
+
+        Assert.Equal(["raced the first read"], response.MessageTexts);
+    }
+
+    [Fact]
     public async Task AWakeThatFindsNothingForThisMemberDoesNotMakeItLookAgainAndAgain()
     {
         var alice = await app.JoinAsMemberAsync("lobby");
