@@ -76,6 +76,13 @@ public sealed class ChatOptions
     [Range(50, 60_000)]
     public int RoomWatchIdleIntervalMilliseconds { get; set; } = 1_000;
 
+    /// <summary>
+    /// Whether a fan-out hands the messages for members whose polls wait on other instances over to those instances
+    /// (one table write per round) instead of putting them on each member's queue (a put, a receive and a delete per
+    /// member). Off only to compare the two paths.
+    /// </summary>
+    public bool CrossInstanceHandOver { get; set; } = true;
+
     /// <summary>How long this instance reuses a room's member list for fan-out (cleared by a join or leave here). 0: never.</summary>
     [Range(0, 10_000)]
     public int MembersCacheMilliseconds { get; set; } = 1_500;

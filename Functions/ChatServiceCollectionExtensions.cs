@@ -43,6 +43,8 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<InboxWaiter>();
         services.AddSingleton<RoomWatcher>();
         services.AddSingleton<ChatInstance>();
+        services.AddSingleton<RoomSignalWriter>();
+        services.AddSingleton<HandOverRelay>();
         services.AddSingleton<RoomMembersCache>();
         return services;
     }
@@ -63,6 +65,7 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<IMemberStore, TableMemberStore>();
         services.AddSingleton<IInboxes, QueueInboxes>();
         services.AddSingleton<IRoomSignals, TableRoomSignals>();
+        services.AddSingleton<IHandOvers, TableHandOvers>();
         services.AddSingleton<IStorageProbe, AzureStorageProbe>();
         return services;
     }

@@ -3,8 +3,8 @@
 # bench with the given options, then everything stopped. A long-lived development Azurite keeps every test's rows and
 # slows down as it grows, so figures taken on it depend on its history; these do not.
 # Usage: bash bench/run.sh [--two-instances] [--workers N] [--kill-worker-every SECONDS] [--warm-up] [--sample-csv FILE] -- <bench options, e.g. --members 50 --rate 5>
-# --warm-up first runs an unmeasured 30-member chat (60 messages at 5/s, random spread) in another room on the same
-# stack, so every worker process has compiled its request paths before the measured run: a run on N fresh workers
+# --warm-up first runs two unmeasured chats (30, then 100 members; 100 messages at 5/s; random spread) in other rooms
+# on the same stack, so every worker process has compiled its request paths before the measured run: a run on N fresh workers
 # otherwise measures N just-in-time compilations sharing 2 cores.
 # --workers N sets FUNCTIONS_WORKER_PROCESS_COUNT=N (1-10) for each DevServer: N worker processes, each invocation
 # sent to any of them, so N instances on one storage account. --kill-worker-every SECONDS SIGKILLs one random worker
@@ -81,8 +81,11 @@ fi
 if $warm_up; then
   warm_urls="http://127.0.0.1:$port"
   $two && warm_urls="$warm_urls,http://127.0.0.1:$((port + 1))"
-  dotnet bench/FunctionsChat.Bench/bin/Release/net10.0/FunctionsChat.Bench.dll --urls "$warm_urls" --spread random --members 30 --messages 60 --rate 5 \
-    --label warm-up --out "$(mktemp -d)" >/dev/null 2>&1 || echo "warm-up run failed (the measured run goes ahead)" >&2
+  # Twice: on two cores, four workers' background JIT lags well behind one short chat.
+  for warm_members in 30 100; do
+    dotnet bench/FunctionsChat.Bench/bin/Release/net10.0/FunctionsChat.Bench.dll --urls "$warm_urls" --spread random --members $warm_members --messages 100 --rate 5 \
+      --label warm-up --out "$(mktemp -d)" >/dev/null 2>&1 || echo "warm-up run failed (the measured run goes ahead)" >&2
+  done
   sleep 5
 fi
 echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

@@ -14,15 +14,16 @@ namespace FunctionsChat.Messages;
 /// commit per room: the first send starts a round at once; sends that arrive while a round is in flight wait and go
 /// out together in the next round, as one queue message per member. Puts per message fall as load rises, with no
 /// added delay at low load. A member whose long poll waits on this instance gets the messages handed to that poll;
-/// only the others' queues are written. Once a round's puts are done it raises the room's signal, which wakes the
-/// recipients' polls waiting on other instances (<see cref="RoomWatcher"/>). Each caller's task completes when its
-/// own message has been fanned out.
+/// those whose polls wait on other instances get them through one hand-over per instance (<see cref="HandOverRelay"/>);
+/// only the others' queues are written. Once a round is out it raises the room's signal, naming the queues it put
+/// to, which wakes the recipients' polls waiting on other instances (<see cref="RoomWatcher"/>). Each caller's task
+/// completes when its own message has been fanned out.
 /// </summary>
 public sealed class MessageFanOut(
     IMemberStore members,
     IInboxes inboxes,
-    IRoomSignals signals,
-    ChatInstance instance,
+    RoomSignalWriter signal,
+    HandOverRelay relay,
     WaitingPolls polls,
     RoomWatcher watcher,
     Presence presence,
@@ -106,31 +107,76 @@ public sealed class MessageFanOut(
     private async Task FanOutAsync(string room, IReadOnlyList<ChatMessage> messages)
     {
         watcher.MessagesHere(room, messages.Count);
+        var stopping = lifetime.ApplicationStopping;
         // Always a fresh list (one read per round, not per message): a member that just joined on another instance
-        // must get what is sent from here at once; a cached list would skip it for the cache's lifetime.
-        var recipients = (await members.ListAsync(room, lifetime.ApplicationStopping)).Where(m => !presence.IsExpired(m));
-        var payloads = InboxPayload.Pack(messages);
-        var queued = 0;
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.FanOutParallelism, CancellationToken = lifetime.ApplicationStopping };
-        await Parallel.ForEachAsync(recipients, parallel, async (member, token) =>
+        // must get what is sent from here at once; a cached list would skip it for the cache's lifetime. Where the
+        // polls wait is read alongside it.
+        var routesRead = relay.FindRoutesAsync(room, stopping);
+        var recipients = (await members.ListAsync(room, stopping)).Where(m => !presence.IsExpired(m)).ToList();
+        var routes = await routesRead;
+        var toQueue = new List<string>();
+        var elsewhere = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var member in recipients)
         {
-            // A poll of this member waiting here takes the messages as they are: no queue round trip at all.
+            // A poll of this member waiting here takes the messages as they are: no storage call at all.
             if (polls.TryHand(member.QueueName, messages))
             {
                 metrics.Delivered(DeliveryPath.Handover, messages.Count);
-                return;
             }
+            else if (routes.ByQueue.TryGetValue(member.QueueName, out var waitsOn))
+            {
+                (elsewhere.TryGetValue(waitsOn, out var queues) ? queues : elsewhere[waitsOn] = []).Add(member.QueueName);
+            }
+            else
+            {
+                toQueue.Add(member.QueueName);
+            }
+        }
+        var putting = PutAsync(room, toQueue, messages);
+        var (handedOver, notHanded) = await relay.HandOverAsync(room, routes, elsewhere, messages, stopping);
+        if (handedOver.Count > 0 && !putting.IsCompleted)
+        {
+            // The hand-overs are stored: their instances may take them now, without waiting for the puts.
+            await RaiseSignalAsync(room, [], handedOver, messages[^1].Id);
+            handedOver = [];
+        }
+        var putTo = await putting;
+        if (notHanded.Count > 0)
+        {
+            putTo.AddRange(await PutAsync(room, [.. notHanded], messages));
+        }
+        if (putTo.Count > 0 || handedOver.Count > 0)
+        {
+            await RaiseSignalAsync(room, putTo, handedOver, messages[^1].Id);
+        }
+    }
+
+    /// <summary>Puts the messages on each queue; returns the queues written to.</summary>
+    private async Task<List<string>> PutAsync(string room, List<string> queues, IReadOnlyList<ChatMessage> messages)
+    {
+        var written = new List<string>();
+        if (queues.Count == 0)
+        {
+            return written;
+        }
+        var payloads = InboxPayload.Pack(messages);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.FanOutParallelism, CancellationToken = lifetime.ApplicationStopping };
+        await Parallel.ForEachAsync(queues, parallel, async (queue, token) =>
+        {
             try
             {
                 foreach (var payload in payloads)
                 {
-                    if (!await inboxes.DeliverAsync(member.QueueName, payload, settings.InboxMessageTimeToLive, token))
+                    if (!await inboxes.DeliverAsync(queue, payload, settings.InboxMessageTimeToLive, token))
                     {
                         return;
                     }
                 }
-                polls.Put(member.QueueName);
-                Interlocked.Increment(ref queued);
+                polls.Put(queue, messages[^1].Id);
+                lock (written)
+                {
+                    written.Add(queue);
+                }
                 metrics.Delivered(DeliveryPath.Queue, messages.Count);
             }
             catch (StorageUnavailableException ex)
@@ -139,21 +185,19 @@ public sealed class MessageFanOut(
                 logger.LogWarning(ex, "Could not deliver {Count} message(s) up to {MessageId} to one member of room {Room}", messages.Count, messages[^1].Id, room);
             }
         });
-        if (queued > 0)
-        {
-            await RaiseSignalAsync(room, messages[^1].Id);
-        }
+        return written;
     }
 
-    private async Task RaiseSignalAsync(string room, string lastId)
+    private async Task RaiseSignalAsync(string room, IReadOnlyCollection<string> putTo, IReadOnlyList<HandOverKey> handedOver, string lastId)
     {
         try
         {
-            await signals.RaiseAsync(room, instance.Id, lastId, lifetime.ApplicationStopping);
+            await signal.RaiseAsync(room, putTo, lastId, lifetime.ApplicationStopping, handedOver);
         }
         catch (StorageUnavailableException ex)
         {
-            // The members whose polls wait elsewhere find the messages on their next dequeue attempt instead.
+            // The members whose polls wait elsewhere find queued messages on their next dequeue attempt, and their
+            // hand-overs when the room's signal next changes.
             logger.LogWarning(ex, "Could not raise the signal of room {Room} after fanning out up to {MessageId}", room, lastId);
         }
     }

@@ -1,21 +1,42 @@
-using FunctionsChat.Messages;
-
 namespace FunctionsChat.Storage;
 
 /// <summary>
-/// One small record per room that says "a fan-out has finished": every instance that puts a room's messages on its
-/// members' queues then writes the last id of that round under its own name, and every instance with polls of the
-/// room waiting reads the record to wake them. Each writer has its own entry, so two instances never overwrite each
-/// other's news.
+/// One small record per room that says "messages are on their way": every instance that puts a room's messages on
+/// members' queues, or hands them over to another instance (<see cref="IHandOvers"/>), then records that round under
+/// its own name, and every instance with polls of the room waiting reads the record to wake them. Each writer has its
+/// own entry, so two instances never overwrite each other's news.
 /// </summary>
 public interface IRoomSignals
 {
-    /// <summary>Records that <paramref name="writer"/> has put every message up to <paramref name="messageId"/> on the room's queues.</summary>
-    Task RaiseAsync(string room, string writer, string messageId, CancellationToken cancellationToken);
+    /// <summary>Replaces <paramref name="writer"/>'s entry in the room with <paramref name="signal"/>.</summary>
+    Task RaiseAsync(string room, string writer, WriterSignal signal, CancellationToken cancellationToken);
 
-    /// <summary>The newest id each writer raised in the room (writers silent for long may be left out); empty when none.</summary>
-    Task<IReadOnlyDictionary<string, string>> ReadAsync(string room, CancellationToken cancellationToken);
+    /// <summary>Each writer's latest entry in the room (writers silent for long may be left out); empty when none.</summary>
+    Task<IReadOnlyDictionary<string, WriterSignal>> ReadAsync(string room, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// A writer's recent rounds in one room, oldest first. Older rounds are dropped: a reader whose last seen round is
+/// older than <paramref name="DroppedThrough"/> cannot tell which queues the dropped ones put to.
+/// </summary>
+/// <param name="DroppedThrough">The newest sequence number no longer listed (0 when none was dropped).</param>
+public sealed record WriterSignal(long DroppedThrough, IReadOnlyList<SignalRound> Rounds)
+{
+    public SignalRound Latest => Rounds[^1];
+}
+
+/// <summary>One round: a fan-out, a hand-over's re-puts, or messages returned to a queue.</summary>
+/// <param name="Sequence">Grows with every round of the writer, across rooms.</param>
+/// <param name="PutTo">The queues this round put messages on; null when it may have put on any of the room's.</param>
+/// <param name="HandedOver">The hand-overs this round stored (<see cref="IHandOvers"/>), so their targets read them by key.</param>
+/// <param name="PutThrough">
+/// The newest message id put: a member whose client already has it has taken what was put (null: messages put back
+/// after a poll was cut short, which its client does not have whatever it has since).
+/// </param>
+public sealed record SignalRound(long Sequence, DateTimeOffset At, IReadOnlyList<string>? PutTo, IReadOnlyList<HandOverKey>? HandedOver = null, string? PutThrough = null);
+
+/// <summary>Where one hand-over is stored: its target instance and its key there.</summary>
+public sealed record HandOverKey(string Target, string Key);
 
 /// <summary>What the <see cref="IRoomSignals"/> stores share: writer names and when an entry is old enough to drop.</summary>
 public static class RoomSignalRules
@@ -34,17 +55,25 @@ public static class RoomSignalRules
         }
     }
 
+    public static void CheckSignal(WriterSignal signal)
+    {
+        if (signal.Rounds.Count == 0)
+        {
+            throw new ArgumentException("A signal lists at least its latest round.", nameof(signal));
+        }
+    }
+
     /// <summary>
-    /// The entries to keep: all of them up to <see cref="MaxWriters"/>; past that, those within
-    /// <see cref="SilentWriterAge"/> of the newest (by the instant each id stands for).
+    /// The entries to keep: all of them up to <see cref="MaxWriters"/>; past that, those whose latest round is within
+    /// <see cref="SilentWriterAge"/> of the newest.
     /// </summary>
-    public static IReadOnlyDictionary<string, string> Kept(IReadOnlyDictionary<string, string> entries)
+    public static IReadOnlyDictionary<string, WriterSignal> Kept(IReadOnlyDictionary<string, WriterSignal> entries)
     {
         if (entries.Count <= MaxWriters)
         {
             return entries;
         }
-        var newest = entries.Values.Max(MessageIds.SentAtOf);
-        return entries.Where(e => newest - MessageIds.SentAtOf(e.Value) < SilentWriterAge).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        var newest = entries.Values.Max(e => e.Latest.At);
+        return entries.Where(e => newest - e.Value.Latest.At < SilentWriterAge).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
     }
 }

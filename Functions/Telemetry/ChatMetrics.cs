@@ -10,6 +10,9 @@ public enum DeliveryPath
 
     /// <summary>Put on the member's queue (it was between polls, or polling on another instance).</summary>
     Queue,
+
+    /// <summary>Handed over to the instance where that member's poll waited, which gave it to the poll: no queue call.</summary>
+    Relay,
 }
 
 /// <summary>How a long poll was answered.</summary>
@@ -43,6 +46,7 @@ public sealed class ChatMetrics
     internal static readonly double[] FanOutBuckets = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
     private static readonly KeyValuePair<string, object?> HandoverTag = new("path", "handover");
+    private static readonly KeyValuePair<string, object?> RelayTag = new("path", "relay");
     private static readonly KeyValuePair<string, object?> QueueTag = new("path", "queue");
     private static readonly KeyValuePair<string, object?> MessagesTag = new("outcome", "messages");
     private static readonly KeyValuePair<string, object?> EmptyTag = new("outcome", "empty");
@@ -75,7 +79,12 @@ public sealed class ChatMetrics
     public void MessageAccepted() => messagesAccepted.Add(1);
 
     public void Delivered(DeliveryPath path, int messages) =>
-        deliveries.Add(messages, path == DeliveryPath.Handover ? HandoverTag : QueueTag);
+        deliveries.Add(messages, path switch
+        {
+            DeliveryPath.Handover => HandoverTag,
+            DeliveryPath.Relay => RelayTag,
+            _ => QueueTag,
+        });
 
     public void PollAnswered(PollOutcome outcome) => polls.Add(1, outcome switch
     {

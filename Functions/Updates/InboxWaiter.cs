@@ -16,6 +16,7 @@ public sealed class InboxWaiter(
     IInboxes inboxes,
     WaitingPolls polls,
     RoomWatcher watcher,
+    RoomSignalWriter signal,
     TimeProvider clock,
     IOptions<ChatOptions> options,
     ILogger<InboxWaiter> logger)
@@ -27,7 +28,8 @@ public sealed class InboxWaiter(
     private readonly TimeSpan inboxTimeToLive = options.Value.InboxMessageTimeToLive;
 
     /// <summary>Messages oldest first (empty when the time ran out), or null when the inbox no longer exists.</summary>
-    public async Task<IReadOnlyList<ChatMessage>?> WaitAsync(string room, string queueName, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="clientHas">The newest message id the client says it has, if any: a hint that can save a receive.</param>
+    public async Task<IReadOnlyList<ChatMessage>?> WaitAsync(string room, string queueName, TimeSpan timeout, CancellationToken cancellationToken, string? clientHas = null)
     {
         using var watching = watcher.Watch(room, queueName);
         using var poll = polls.Register(queueName);
@@ -41,7 +43,7 @@ public sealed class InboxWaiter(
             // Nothing can be waiting in a queue this instance found empty, if it put nothing there since and the watcher
             // saw no other instance's message since: then the first receive is skipped (a poll per delivered message
             // otherwise costs one empty receive). The receive after the first pause still looks.
-            var receive = !polls.KnownEmpty(queueName, watcher.Epoch(room));
+            var receive = !polls.KnownEmpty(queueName, watcher.Epoch(room), clientHas);
             while (true)
             {
                 var (handed, look) = poll.Take();
@@ -55,12 +57,10 @@ public sealed class InboxWaiter(
                         answered = true; // the member is gone; nothing handed over can reach it
                         return null;
                     }
-                    if (payloads.Count > 0)
+                    held.AddRange(payloads.SelectMany(InboxPayload.Deserialize));
+                    if (payloads.Count < MaxMessagesPerReceive)
                     {
-                        held.AddRange(payloads.SelectMany(InboxPayload.Deserialize));
-                    }
-                    else
-                    {
+                        // Fewer than asked for: that was all of it, so the queue is empty now as well.
                         polls.FoundEmpty(queueName, ticket);
                     }
                 }
@@ -98,7 +98,7 @@ public sealed class InboxWaiter(
             if (!answered)
             {
                 // The caller went away or a receive failed after messages were taken: back to the queue with them.
-                await RequeueAsync(queueName, [.. held, .. poll.Close()]);
+                await RequeueAsync(room, queueName, [.. held, .. poll.Close()]);
             }
         }
     }
@@ -114,7 +114,7 @@ public sealed class InboxWaiter(
         return due < deadline ? due : deadline;
     }
 
-    private async Task RequeueAsync(string queueName, IReadOnlyList<ChatMessage> messages)
+    private async Task RequeueAsync(string room, string queueName, IReadOnlyList<ChatMessage> messages)
     {
         if (messages.Count == 0)
         {
@@ -127,6 +127,8 @@ public sealed class InboxWaiter(
                 await inboxes.DeliverAsync(queueName, payload, inboxTimeToLive, CancellationToken.None);
             }
             polls.Put(queueName);
+            // Other instances may hold this queue as found empty: the signal tells them it is not.
+            await signal.RaiseAsync(room, [queueName], putThrough: null, CancellationToken.None);
         }
         catch (StorageUnavailableException ex)
         {

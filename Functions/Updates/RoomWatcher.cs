@@ -8,17 +8,18 @@ namespace FunctionsChat.Updates;
 
 /// <summary>
 /// Cross-instance wake-up. While at least one long poll of a room waits on this instance, one loop per room reads the
-/// room's signal (<see cref="IRoomSignals"/>, one point read), and when another instance has raised it since, wakes
-/// every poll of the room waiting here: that instance's puts are done, so the woken receive finds its messages. The
-/// loop reads every <see cref="ChatOptions.RoomWatchIntervalMilliseconds"/> while the room is active and slows down to
-/// <see cref="ChatOptions.RoomWatchIdleIntervalMilliseconds"/> when it falls quiet.
-/// Only a shortcut: a poll that is not woken still finds its messages on its next dequeue attempt, so correctness
-/// never depends on it.
+/// room's signal (<see cref="IRoomSignals"/>, one point read). When another instance has raised it since, it takes
+/// the hand-overs to this instance (<see cref="HandOverRelay"/>) and wakes the polls of the queues that instance put
+/// to (all of them when that is not known); while the room is active it also publishes which polls wait here, so
+/// other instances hand over to it. The loop reads every <see cref="ChatOptions.RoomWatchIntervalMilliseconds"/> while
+/// the room is active and slows down to <see cref="ChatOptions.RoomWatchIdleIntervalMilliseconds"/> when it falls quiet.
+/// Waking is only a shortcut: a poll that is not woken still finds queued messages on its next dequeue attempt.
 /// </summary>
 public sealed class RoomWatcher(
     IRoomSignals signals,
     ChatInstance instance,
     WaitingPolls polls,
+    HandOverRelay relay,
     TimeProvider clock,
     IHostApplicationLifetime lifetime,
     IOptions<ChatOptions> options,
@@ -38,6 +39,19 @@ public sealed class RoomWatcher(
 
     /// <summary>A room's watch ends this long after its last waiting poll did, not before.</summary>
     internal static readonly TimeSpan EmptyGrace = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// After withdrawing its waiting set, this instance keeps taking hand-overs this long: a round that read the set
+    /// before it was withdrawn may still hand over (for up to <see cref="HandOverRelay.RoutesUsableFor"/>).
+    /// </summary>
+    internal static readonly TimeSpan HandOverGrace = TimeSpan.FromSeconds(10);
+
+    /// <summary>The waiting set is published while the room had a message this recently, and refreshed this often.</summary>
+    internal static readonly TimeSpan PublishWhileActiveFor = TimeSpan.FromSeconds(30);
+
+    internal static readonly TimeSpan RepublishEvery = TimeSpan.FromSeconds(10);
+
+    internal static readonly TimeSpan PublishSpacing = TimeSpan.FromMilliseconds(50);
 
     /// <summary>The first read of a new watch wakes for signals this recent: a poll may have looked just before them.</summary>
     private static readonly TimeSpan FirstReadOverlap = TimeSpan.FromSeconds(2);
@@ -65,11 +79,13 @@ public sealed class RoomWatcher(
                 rooms[room] = started = state = new RoomState(clock.GetUtcNow());
             }
             state.Waiting[queueName] = state.Waiting.GetValueOrDefault(queueName) + 1;
+            state.Changed.TrySetResult();
             registration = new Registration(this, state, queueName);
         }
         if (started is not null)
         {
             _ = WatchRoomAsync(room, started);
+            _ = PublishWaitingAsync(room, started);
         }
         return registration;
     }
@@ -97,6 +113,7 @@ public sealed class RoomWatcher(
                 state.Saw(clock.GetUtcNow(), count);
                 // A quiet room just came alive: answers from other instances may follow, look at the fast pace now.
                 state.Nudge.TrySetResult();
+                state.Changed.TrySetResult();
             }
         }
     }
@@ -149,13 +166,17 @@ public sealed class RoomWatcher(
             {
                 // Not the moment the last poll ends: after a round every poll of the room answers and polls again a few
                 // milliseconds later, and a watch started afresh has a new epoch, which makes every poll look first.
-                if (state.Waiting.Count == 0 && clock.GetUtcNow() - state.EmptySince >= EmptyGrace)
+                // Nor while hand-overs may still come to this instance.
+                var now = clock.GetUtcNow();
+                if (state.Waiting.Count == 0 && now - state.EmptySince >= EmptyGrace && !state.TakesHandOvers(now))
                 {
                     rooms.Remove(room);
+                    state.Ended = true;
+                    state.Changed.TrySetResult();
                     return;
                 }
             }
-            IReadOnlyDictionary<string, string> raised;
+            IReadOnlyDictionary<string, WriterSignal> raised;
             try
             {
                 raised = await signals.ReadAsync(room, stopping);
@@ -166,40 +187,210 @@ public sealed class RoomWatcher(
                 first = false;
                 continue;
             }
+            var (wakeAll, putTo, handedHere) = Evaluate(state, raised, first);
+            if (relay.Enabled && (wakeAll || first || state.HandOversPending || handedHere.Count > 0))
+            {
+                // By key when every new round is known; otherwise (and on a new watch, for any left over) all of them.
+                await ReceiveHandOversAsync(room, state, wakeAll || first || state.HandOversPending ? null : handedHere, stopping);
+            }
             List<string>? wake = null;
-            var now = clock.GetUtcNow();
             lock (gate)
             {
-                var news = 0;
-                foreach (var (writer, id) in raised)
+                if (wakeAll)
                 {
-                    if (writer == instance.Id)
-                    {
-                        continue; // this instance's own polls were handed their messages or woken by its puts
-                    }
-                    var isNew = state.Seen.TryGetValue(writer, out var seen)
-                        ? string.CompareOrdinal(id, seen) > 0
-                        : !first || MessageIds.SentAtOf(id) >= state.WatchStarted - FirstReadOverlap;
-                    if (isNew)
-                    {
-                        news++;
-                    }
-                    if (seen is null || string.CompareOrdinal(id, seen) > 0)
-                    {
-                        state.Seen[writer] = id;
-                    }
-                }
-                if (news > 0)
-                {
-                    state.Saw(now, news);
                     state.Epoch = new object();
                     wake = [.. state.Waiting.Keys];
                 }
                 // Fast while messages flow; when the room falls quiet, each read waits twice as long, up to the idle interval.
-                interval = now - state.LastMessage < ActiveFor ? activeInterval : Min(interval * 2, idleInterval);
+                interval = clock.GetUtcNow() - state.LastMessage < ActiveFor ? activeInterval : Min(interval * 2, idleInterval);
             }
             first = false;
+            // Precise news wakes only the polls of the queues put to, and tells what was put on them.
             wake?.ForEach(polls.Wake);
+            if (wake is null && putTo is not null)
+            {
+                foreach (var (queue, through) in putTo)
+                {
+                    polls.Put(queue, through);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// What the other writers did since the last read: whether a poll of any queue may have got messages (a writer's
+    /// record is incomplete, or a round put to "any queue"), else which queues were put to; and the keys of the new
+    /// hand-overs to this instance.
+    /// </summary>
+    private (bool WakeAll, Dictionary<string, string?>? PutTo, List<string> HandedHere) Evaluate(RoomState state, IReadOnlyDictionary<string, WriterSignal> raised, bool first)
+    {
+        var now = clock.GetUtcNow();
+        lock (gate)
+        {
+            var rounds = 0;
+            var wakeAll = false;
+            var putTo = new Dictionary<string, string?>(StringComparer.Ordinal);
+            var handedHere = new List<string>();
+            foreach (var (writer, signal) in raised)
+            {
+                if (writer == instance.Id)
+                {
+                    continue; // this instance's own polls were handed their messages or woken by its puts
+                }
+                var latest = signal.Latest.Sequence;
+                if (state.Seen.TryGetValue(writer, out var seen))
+                {
+                    if (latest <= seen)
+                    {
+                        continue;
+                    }
+                    var added = signal.Rounds.Where(r => r.Sequence > seen).ToList();
+                    rounds += added.Count;
+                    handedHere.AddRange(KeysFor(added));
+                    if (signal.DroppedThrough > seen || added.Any(r => r.PutTo is null))
+                    {
+                        wakeAll = true;
+                    }
+                    else
+                    {
+                        added.ForEach(r => AddPuts(putTo, r));
+                    }
+                }
+                else if (!first && signal.DroppedThrough == 0 && signal.Rounds.All(r => r.PutTo is not null))
+                {
+                    // A writer new to the room since the watch's first read, with all its rounds listed.
+                    rounds += signal.Rounds.Count;
+                    signal.Rounds.ToList().ForEach(r => AddPuts(putTo, r));
+                    handedHere.AddRange(KeysFor(signal.Rounds));
+                }
+                else if (!first || signal.Latest.At >= state.WatchStarted - FirstReadOverlap)
+                {
+                    rounds += signal.Rounds.Count;
+                    wakeAll = true;
+                }
+                state.Seen[writer] = latest;
+            }
+            if (rounds > 0)
+            {
+                state.Saw(now, rounds);
+                state.Changed.TrySetResult();
+            }
+            return (wakeAll, putTo.Count > 0 ? putTo : null, handedHere);
+        }
+    }
+
+    /// <summary>Per queue, the newest id put on it; null (put back, so no client has it) wins.</summary>
+    private static void AddPuts(Dictionary<string, string?> putTo, SignalRound round)
+    {
+        foreach (var queue in round.PutTo!)
+        {
+            if (!putTo.TryGetValue(queue, out var through))
+            {
+                putTo[queue] = round.PutThrough;
+            }
+            else if (through is not null && (round.PutThrough is null || string.CompareOrdinal(round.PutThrough, through) > 0))
+            {
+                putTo[queue] = round.PutThrough;
+            }
+        }
+    }
+
+    private IEnumerable<string> KeysFor(IEnumerable<SignalRound> rounds) =>
+        rounds.SelectMany(r => r.HandedOver ?? []).Where(h => h.Target == instance.Id).Select(h => h.Key);
+
+    private async Task ReceiveHandOversAsync(string room, RoomState state, IReadOnlyCollection<string>? keys, CancellationToken stopping)
+    {
+        try
+        {
+            await relay.ReceiveAsync(room, keys, stopping);
+            state.HandOversPending = false;
+        }
+        catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
+        {
+            // Looked for again on the next read, news or not: the polls they are for are waiting.
+            state.HandOversPending = true;
+            logger.LogDebug(e, "Room watcher of {Room} could not take this instance's hand-overs", room);
+        }
+    }
+
+    /// <summary>
+    /// Publishes which polls wait here while the room is active, as soon as that changes (a poll moves with every
+    /// answer, and a fan-out elsewhere uses the set it reads), refreshed now and then; withdraws it when none waits any
+    /// more. An idle room publishes nothing. One write at a time: changes made during a write go out in the next.
+    /// </summary>
+    private async Task PublishWaitingAsync(string room, RoomState state)
+    {
+        if (!relay.Enabled)
+        {
+            return;
+        }
+        var stopping = lifetime.ApplicationStopping;
+        while (!stopping.IsCancellationRequested)
+        {
+            Task changed;
+            lock (gate)
+            {
+                if (state.Ended)
+                {
+                    return;
+                }
+                changed = state.Changed.Task;
+            }
+            using (var refresh = CancellationTokenSource.CreateLinkedTokenSource(stopping))
+            {
+                await Task.WhenAny(changed, Task.Delay(RepublishEvery, clock, refresh.Token));
+                refresh.Cancel();
+            }
+            lock (gate)
+            {
+                if (state.Changed.Task.IsCompleted)
+                {
+                    state.Changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+            }
+            if (await PublishAsync(room, state, stopping))
+            {
+                // After a round every poll of the room answers and polls again within some milliseconds: one write
+                // for all of them instead of one each.
+                await Task.Delay(PublishSpacing, clock, CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>True when it wrote.</summary>
+    private async Task<bool> PublishAsync(string room, RoomState state, CancellationToken stopping)
+    {
+        List<string> current;
+        var now = clock.GetUtcNow();
+        lock (gate)
+        {
+            current = [.. state.Waiting.Keys.Take(HandOverRules.MaxQueueNames)];
+            var due = current.Count == 0
+                ? state.Published.Count > 0
+                : now - state.LastMessage < PublishWhileActiveFor && (!state.Published.SetEquals(current) || now - state.PublishedAt >= RepublishEvery);
+            if (!due)
+            {
+                return false;
+            }
+        }
+        try
+        {
+            await relay.PublishAsync(room, current, stopping);
+            lock (gate)
+            {
+                state.Published = new HashSet<string>(current, StringComparer.Ordinal);
+                state.PublishedAt = now;
+                if (current.Count == 0)
+                {
+                    state.WithdrawnAt = now;
+                }
+            }
+            return true;
+        }
+        catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
+        {
+            logger.LogDebug(e, "Room watcher of {Room} could not publish which polls wait here", room);
+            return true;
         }
     }
 
@@ -214,6 +405,7 @@ public sealed class RoomWatcher(
                 if (count <= 1)
                 {
                     state.Waiting.Remove(queueName);
+                    state.Changed.TrySetResult();
                     if (state.Waiting.Count == 0)
                     {
                         state.EmptySince = clock.GetUtcNow();
@@ -235,8 +427,27 @@ public sealed class RoomWatcher(
 
         public Dictionary<string, int> Waiting { get; } = new(StringComparer.Ordinal);
 
-        /// <summary>The newest id seen from each other instance.</summary>
-        public Dictionary<string, string> Seen { get; } = new(StringComparer.Ordinal);
+        /// <summary>The latest round seen from each other instance.</summary>
+        public Dictionary<string, long> Seen { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The waiting set last published for this room (empty: none, or withdrawn).</summary>
+        public HashSet<string> Published { get; set; } = new(StringComparer.Ordinal);
+
+        public DateTimeOffset PublishedAt { get; set; }
+
+        public DateTimeOffset WithdrawnAt { get; set; } = DateTimeOffset.MinValue;
+
+        /// <summary>Completed when the waiting polls or the room's activity changed: the set may need publishing.</summary>
+        public TaskCompletionSource Changed { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The watch is over; its publishing stops.</summary>
+        public bool Ended { get; set; }
+
+        /// <summary>A look for hand-overs failed; the next read looks again.</summary>
+        public bool HandOversPending { get; set; }
+
+        /// <summary>Hand-overs may still come: a set is published, or was withdrawn less than <see cref="HandOverGrace"/> ago.</summary>
+        public bool TakesHandOvers(DateTimeOffset now) => Published.Count > 0 || now - WithdrawnAt < HandOverGrace || HandOversPending;
 
         public DateTimeOffset LastMessage { get; private set; } = DateTimeOffset.MinValue;
 

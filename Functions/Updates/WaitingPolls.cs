@@ -71,14 +71,32 @@ public sealed class WaitingPolls
     }
 
     /// <summary>
-    /// This instance put something on <paramref name="queueName"/> (its member was not waiting here): no longer known
-    /// empty, and a poll that registered meanwhile looks at once.
+    /// Messages up to <paramref name="through"/> were put on <paramref name="queueName"/> (by this instance or, as its
+    /// signal says, another): its polls waiting here look at once, and it is no longer known empty, except to a poll
+    /// whose client already has <paramref name="through"/> (see <see cref="KnownEmpty"/>). Null: known empty to none.
     /// </summary>
-    public void Put(string queueName) => Wake(queueName);
+    public void Put(string queueName, string? through = null)
+    {
+        if (through is not null && knownEmpty.TryGetValue(queueName, out var ticket))
+        {
+            ticket.PutThrough(through);
+        }
+        else
+        {
+            knownEmpty.TryRemove(queueName, out _);
+        }
+        if (waiting.TryGetValue(queueName, out var list))
+        {
+            lock (list)
+            {
+                list.ForEach(poll => poll.Wake());
+            }
+        }
+    }
 
     /// <summary>
     /// Call before a receive of <paramref name="queueName"/>, with the room's watch epoch then; pass the ticket to
-    /// <see cref="FoundEmpty"/> if the receive comes back empty. Until then the queue is not known empty.
+    /// <see cref="FoundEmpty"/> if the receive took all there was. Until then the queue is not known empty.
     /// </summary>
     public object? BeginLook(string queueName, object? roomEpoch)
     {
@@ -98,8 +116,8 @@ public sealed class WaitingPolls
 
     /// <summary>
     /// The receive that <paramref name="ticket"/> began came back empty. Only marks the queue empty if nothing was put
-    /// there meanwhile: a put by this instance (<see cref="Put"/>) removes the ticket, so a put that landed just after
-    /// the receive looked is never hidden behind a stale mark.
+    /// there meanwhile that the ticket does not account for: a put (<see cref="Put"/>) removes the ticket or records
+    /// what it carried, so a put that landed just after the receive looked is never hidden behind a stale mark.
     /// </summary>
     public void FoundEmpty(string queueName, object? ticket)
     {
@@ -113,8 +131,13 @@ public sealed class WaitingPolls
     /// True when this instance found the queue empty, put nothing on it since, and the room watcher has seen no
     /// message from another instance since (the same <paramref name="roomEpoch"/>).
     /// </summary>
-    public bool KnownEmpty(string queueName, object? roomEpoch) =>
-        roomEpoch is not null && knownEmpty.TryGetValue(queueName, out var current) && current.Empty && ReferenceEquals(current.Epoch, roomEpoch);
+    /// <remarks>
+    /// Puts since then only count when the client's newest message (<paramref name="clientHas"/>) is older than what
+    /// they carried: what a client already has was taken from the queue. A client that lies only delays itself.
+    /// </remarks>
+    public bool KnownEmpty(string queueName, object? roomEpoch, string? clientHas = null) =>
+        roomEpoch is not null && knownEmpty.TryGetValue(queueName, out var current) && current.Empty && ReferenceEquals(current.Epoch, roomEpoch) &&
+        current.TakenBy(clientHas);
 
     /// <summary>Forgets a member that left: wakes its polls (they find the queue gone) and drops what is known of it.</summary>
     public void Forget(string queueName) => Wake(queueName);
@@ -137,9 +160,31 @@ public sealed class WaitingPolls
 
     private sealed class LookTicket(object epoch)
     {
+        private string? putThrough;
+
         public object Epoch => epoch;
 
         public volatile bool Empty;
+
+        public void PutThrough(string id)
+        {
+            lock (this)
+            {
+                if (string.CompareOrdinal(id, putThrough) > 0)
+                {
+                    putThrough = id;
+                }
+            }
+        }
+
+        /// <summary>Nothing was put since, or a client that has <paramref name="clientHas"/> has taken it all.</summary>
+        public bool TakenBy(string? clientHas)
+        {
+            lock (this)
+            {
+                return putThrough is null || (clientHas is not null && string.CompareOrdinal(clientHas, putThrough) >= 0);
+            }
+        }
     }
 
     private sealed class PollList : List<WaitingPoll>

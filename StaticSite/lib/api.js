@@ -73,9 +73,10 @@ export function createApi({ base, fetch = (...args) => globalThis.fetch(...args)
       const suffix = query.toString() ? `?${query}` : '';
       return (await request('GET', `${roomPath(room)}/messages${suffix}`, { signal })).messages;
     },
-    updates: async (room, timeoutSeconds, token, signal) =>
+    // `after`: the newest id the page has, which lets the server skip a look at an inbox that holds nothing newer.
+    updates: async (room, timeoutSeconds, token, signal, after) =>
       (
-        await request('GET', `${roomPath(room)}/updates?timeout=${timeoutSeconds}`, {
+        await request('GET', `${roomPath(room)}/updates?timeout=${timeoutSeconds}${after ? `&after=${encodeURIComponent(after)}` : ''}`, {
           token,
           signal,
           timeoutMs: timeoutSeconds * 1000 + LONG_POLL_GRACE_MS,

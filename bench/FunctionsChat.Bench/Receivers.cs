@@ -20,12 +20,14 @@ public static class Receivers
 
     private static async Task LongPollAsync(ChatHttp http, JoinedMember member, int timeoutSeconds, Tally tally, CancellationToken stop)
     {
+        string? newest = null;
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                var messages = await http.PollAsync(member, timeoutSeconds, stop);
+                var messages = await http.PollAsync(member, timeoutSeconds, newest, stop);
                 tally.Arrived(member.Index, messages.Select(m => m.Text));
+                newest = messages.Select(m => m.Id).Append(newest).Max(StringComparer.Ordinal);
             }
             catch (HttpRequestException)
             {

@@ -5,7 +5,7 @@ namespace FunctionsChat.Tests.Fakes;
 public sealed class InMemoryRoomSignals(FakeOutage? outage = null) : IRoomSignals
 {
     private readonly Lock gate = new();
-    private readonly Dictionary<string, Dictionary<string, string>> rooms = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, WriterSignal>> rooms = new(StringComparer.Ordinal);
     private int readCalls;
     private int raiseCalls;
 
@@ -17,9 +17,10 @@ public sealed class InMemoryRoomSignals(FakeOutage? outage = null) : IRoomSignal
     /// <summary>While set, reads wait for this task first: a read that is slow to come back.</summary>
     public Task? ReadsWaitFor { get; set; }
 
-    public Task RaiseAsync(string room, string writer, string messageId, CancellationToken cancellationToken)
+    public Task RaiseAsync(string room, string writer, WriterSignal signal, CancellationToken cancellationToken)
     {
         RoomSignalRules.CheckWriter(writer);
+        RoomSignalRules.CheckSignal(signal);
         cancellationToken.ThrowIfCancellationRequested();
         outage?.ThrowIfDown();
         Interlocked.Increment(ref raiseCalls);
@@ -27,14 +28,17 @@ public sealed class InMemoryRoomSignals(FakeOutage? outage = null) : IRoomSignal
         {
             if (!rooms.TryGetValue(room, out var entries))
             {
-                rooms[room] = entries = new Dictionary<string, string>(StringComparer.Ordinal);
+                rooms[room] = entries = new Dictionary<string, WriterSignal>(StringComparer.Ordinal);
             }
-            entries[writer] = messageId;
+            // As stored: the times at the store's precision, the lists copied.
+            entries[writer] = new WriterSignal(signal.DroppedThrough, signal.Rounds
+                .Select(r => r with { At = DateTimeOffset.FromUnixTimeMilliseconds(r.At.ToUnixTimeMilliseconds()), PutTo = r.PutTo?.ToList() })
+                .ToList());
         }
         return Task.CompletedTask;
     }
 
-    public async Task<IReadOnlyDictionary<string, string>> ReadAsync(string room, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, WriterSignal>> ReadAsync(string room, CancellationToken cancellationToken)
     {
         if (ReadsWaitFor is { } slow)
         {
@@ -43,7 +47,7 @@ public sealed class InMemoryRoomSignals(FakeOutage? outage = null) : IRoomSignal
         return Read(room, cancellationToken);
     }
 
-    private IReadOnlyDictionary<string, string> Read(string room, CancellationToken cancellationToken)
+    private IReadOnlyDictionary<string, WriterSignal> Read(string room, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         outage?.ThrowIfDown();
@@ -52,10 +56,10 @@ public sealed class InMemoryRoomSignals(FakeOutage? outage = null) : IRoomSignal
         {
             if (!rooms.TryGetValue(room, out var entries))
             {
-                return new Dictionary<string, string>(StringComparer.Ordinal);
+                return new Dictionary<string, WriterSignal>(StringComparer.Ordinal);
             }
-            var kept = new Dictionary<string, string>(RoomSignalRules.Kept(entries), StringComparer.Ordinal);
-            rooms[room] = new Dictionary<string, string>(kept, StringComparer.Ordinal);
+            var kept = new Dictionary<string, WriterSignal>(RoomSignalRules.Kept(entries), StringComparer.Ordinal);
+            rooms[room] = new Dictionary<string, WriterSignal>(kept, StringComparer.Ordinal);
             return kept;
         }
     }

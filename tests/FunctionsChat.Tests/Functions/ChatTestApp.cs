@@ -30,9 +30,9 @@ public sealed class ChatTestApp
 {
     public const string SigningKey = "unit-test-signing-key-0123456789-abcdefghij";
 
-    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero));
+    public FakeTimeProvider Clock { get; }
 
-    public FakeOutage Outage { get; } = new();
+    public FakeOutage Outage { get; }
 
     public InMemoryMessageHistory History { get; }
 
@@ -42,14 +42,20 @@ public sealed class ChatTestApp
 
     public InMemoryRoomSignals Signals { get; }
 
+    public InMemoryHandOvers HandOvers { get; }
+
     public IServiceProvider Services { get; }
 
-    public ChatTestApp(IDictionary<string, string?>? settings = null)
+    /// <param name="sharesStorageWith">Another instance of the app on the same storage account (and clock).</param>
+    public ChatTestApp(IDictionary<string, string?>? settings = null, ChatTestApp? sharesStorageWith = null)
     {
-        History = new InMemoryMessageHistory(Outage);
-        Members = new InMemoryMemberStore(Outage);
-        Inboxes = new InMemoryInboxes(Clock, Outage);
-        Signals = new InMemoryRoomSignals(Outage);
+        Clock = sharesStorageWith?.Clock ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero));
+        Outage = sharesStorageWith?.Outage ?? new FakeOutage();
+        History = sharesStorageWith?.History ?? new InMemoryMessageHistory(Outage);
+        Members = sharesStorageWith?.Members ?? new InMemoryMemberStore(Outage);
+        Inboxes = sharesStorageWith?.Inboxes ?? new InMemoryInboxes(Clock, Outage);
+        Signals = sharesStorageWith?.Signals ?? new InMemoryRoomSignals(Outage);
+        HandOvers = sharesStorageWith?.HandOvers ?? new InMemoryHandOvers(Outage);
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Chat:SigningKey"] = SigningKey })
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
@@ -64,6 +70,7 @@ public sealed class ChatTestApp
         services.Replace(ServiceDescriptor.Singleton<IMemberStore>(Members));
         services.Replace(ServiceDescriptor.Singleton<IInboxes>(Inboxes));
         services.Replace(ServiceDescriptor.Singleton<IRoomSignals>(Signals));
+        services.Replace(ServiceDescriptor.Singleton<IHandOvers>(HandOvers));
         services.Replace(ServiceDescriptor.Singleton<IStorageProbe>(new FakeStorageProbe(Outage)));
         Services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }

@@ -12,6 +12,7 @@ namespace FunctionsChat.Tests.Functions;
 public sealed class RoomWatcherTests
 {
     private const string OtherInstance = "otherinstance";
+    private readonly List<SignalRound> otherRounds = [];
 
     // Back-off far longer than the test's clock moves: only the watcher can end the poll.
     private readonly ChatTestApp app = new(new Dictionary<string, string?>
@@ -83,7 +84,7 @@ public sealed class RoomWatcherTests
     }
 
     [Fact]
-    public async Task AWakeThatFindsNothingForThisMemberDoesNotMakeItLookAgainAndAgain()
+    public async Task ARoundThatPutNothingOnThisMembersQueueDoesNotMakeItsPollLook()
     {
         var alice = await app.JoinAsMemberAsync("lobby");
         var bob = await app.JoinAsMemberAsync("lobby");
@@ -91,14 +92,17 @@ public sealed class RoomWatcherTests
         await WaitUntilAsync(() => app.Inboxes.ReceiveCalls >= 1 && app.Signals.ReadCalls >= 1);
         var receives = app.Inboxes.ReceiveCalls;
 
-        // Another instance's round that put nothing on Bob's queue (he was handed it there, say).
-        var message = await StoreAsync(alice, "not for this queue");
-        await app.Signals.RaiseAsync("lobby", OtherInstance, message.Id, default);
+        // Another instance's round that put nothing on Bob's queue (it handed his copy over, say), then one that put
+        // on Alice's only.
+        await StoreAsync(alice, "not for this queue");
+        await RaiseAsOtherInstanceAsync("lobby", []);
+        await RaiseAsOtherInstanceAsync("lobby", [(await app.Members.GetAsync("lobby", alice.UserId, default))!.QueueName]);
         var response = await app.AdvanceUntilDoneAsync(poll, TimeSpan.FromMilliseconds(100));
 
-        // One look for the wake; no more, not even at the deadline.
+        // No look for either, and none at the deadline.
         Assert.Empty(response.Messages);
-        Assert.Equal(receives + 1, app.Inboxes.ReceiveCalls);
+        Assert.True(app.Signals.ReadCalls > 2);
+        Assert.Equal(receives, app.Inboxes.ReceiveCalls);
     }
 
     [Fact]
@@ -110,8 +114,10 @@ public sealed class RoomWatcherTests
         await WaitUntilAsync(() => app.Inboxes.ReceiveCalls >= 1 && app.Signals.ReadCalls >= 1);
         var receives = app.Inboxes.ReceiveCalls;
 
-        var message = await StoreAsync(alice, "fanned out here");
-        await app.Signals.RaiseAsync("lobby", app.Services.GetRequiredService<ChatInstance>().Id, message.Id, default);
+        await StoreAsync(alice, "fanned out here");
+        var bobsQueue = (await app.Members.GetAsync("lobby", bob.UserId, default))!.QueueName;
+        await app.Signals.RaiseAsync("lobby", app.Services.GetRequiredService<ChatInstance>().Id,
+            new WriterSignal(0, [new SignalRound(1, app.Clock.GetUtcNow(), [bobsQueue])]), default);
         var reads = app.Signals.ReadCalls;
         await AdvanceUntilAsync(() => app.Signals.ReadCalls >= reads + 2);
 
@@ -189,7 +195,14 @@ public sealed class RoomWatcherTests
         var message = await StoreAsync(from, text);
         var queue = (await app.Members.GetAsync(to.Room, to.UserId, default))!.QueueName;
         await app.Inboxes.DeliverAsync(queue, InboxPayload.Serialize([message]), TimeSpan.FromMinutes(5), default);
-        await app.Signals.RaiseAsync(to.Room, OtherInstance, message.Id, default);
+        await RaiseAsOtherInstanceAsync(to.Room, [queue]);
+    }
+
+    /// <summary>The other instance's next round, its entry listing every round so far as a writer's entry does.</summary>
+    private Task RaiseAsOtherInstanceAsync(string room, string[] putTo)
+    {
+        otherRounds.Add(new SignalRound(otherRounds.Count + 1, app.Clock.GetUtcNow(), putTo));
+        return app.Signals.RaiseAsync(room, OtherInstance, new WriterSignal(0, [.. otherRounds]), default);
     }
 
     private async Task<ChatMessage> StoreAsync(Joined from, string text)

@@ -23,35 +23,54 @@ public abstract class RoomSignalsContract
     }
 
     [Fact]
-    public async Task EachWriterKeepsItsOwnNewestIdAndOtherInstancesSeeThem()
+    public async Task EachWriterKeepsItsOwnLatestEntryAndOtherInstancesSeeThem()
     {
         var room = TestData.Room();
-        var now = DateTimeOffset.UtcNow.UtcTicks;
+        var now = Now();
 
-        await Signals.RaiseAsync(room, "instancea", TestData.Id(now, 1), Token);
-        await SecondInstance.RaiseAsync(room, "instanceb", TestData.Id(now + 1, 2), Token);
-        await Signals.RaiseAsync(room, "instancea", TestData.Id(now + 2, 3), Token);
+        await Signals.RaiseAsync(room, "instancea", Signal(0, (1, now, ["inbox-a"])), Token);
+        await SecondInstance.RaiseAsync(room, "instanceb", Signal(0, (2, now, null)), Token);
+        await Signals.RaiseAsync(room, "instancea", Signal(1, (3, now.AddSeconds(1), ["inbox-b", "inbox-c"]), (4, now.AddSeconds(2), [])), Token);
 
         var read = await SecondInstance.ReadAsync(room, Token);
         Assert.Equal(2, read.Count);
-        Assert.Equal(TestData.Id(now + 2, 3), read["instancea"]);
-        Assert.Equal(TestData.Id(now + 1, 2), read["instanceb"]);
+        var a = read["instancea"];
+        Assert.Equal(1, a.DroppedThrough);
+        Assert.Equal([3L, 4L], a.Rounds.Select(r => r.Sequence));
+        Assert.Equal(now.AddSeconds(1), a.Rounds[0].At);
+        Assert.Equal(["inbox-b", "inbox-c"], a.Rounds[0].PutTo!);
+        Assert.Empty(a.Rounds[1].PutTo!);
+        Assert.Null(read["instanceb"].Latest.PutTo);
         Assert.Empty(await Signals.ReadAsync(TestData.Room(), Token));
+    }
+
+    [Fact]
+    public async Task ARoundKeepsItsHandOversAndTheNewestIdItPut()
+    {
+        var room = TestData.Room();
+        var id = TestData.Id(DateTimeOffset.UtcNow.UtcTicks, 5);
+        HandOverKey[] handed = [new("instanceb", "0123456789abcdef0123456789abcdef"), new("instancec", "fedcba9876543210fedcba9876543210")];
+        await Signals.RaiseAsync(room, "instancea", new WriterSignal(0, [new SignalRound(1, Now(), ["inbox-a"], handed, id)]), Token);
+
+        var round = (await SecondInstance.ReadAsync(room, Token))["instancea"].Latest;
+
+        Assert.Equal(handed, round.HandedOver!);
+        Assert.Equal(id, round.PutThrough);
     }
 
     [Fact]
     public async Task OnceThereAreManyWritersTheLongSilentOnesAreDropped()
     {
         var room = TestData.Room();
-        var now = DateTimeOffset.UtcNow.UtcTicks;
-        var old = now - (RoomSignalRules.SilentWriterAge + TimeSpan.FromMinutes(1)).Ticks;
+        var now = Now();
+        var old = now - RoomSignalRules.SilentWriterAge - TimeSpan.FromMinutes(1);
         for (var i = 0; i < RoomSignalRules.MaxWriters; i++)
         {
-            await Signals.RaiseAsync(room, $"gone{i}", TestData.Id(old + i, (uint)i), Token);
+            await Signals.RaiseAsync(room, $"gone{i}", Signal(0, (i + 1, old.AddSeconds(i), null)), Token);
         }
         Assert.Equal(RoomSignalRules.MaxWriters, (await Signals.ReadAsync(room, Token)).Count);
 
-        await SecondInstance.RaiseAsync(room, "current", TestData.Id(now, 7), Token);
+        await SecondInstance.RaiseAsync(room, "current", Signal(0, (7, now, null)), Token);
         var read = await Signals.ReadAsync(room, Token);
 
         Assert.Equal(["current"], read.Keys);
@@ -65,8 +84,20 @@ public abstract class RoomSignalsContract
     [InlineData("a23456789012345678901234567890123")]
     public async Task AWriterNameThatCannotNameAPropertyIsRefused(string writer)
     {
-        await Assert.ThrowsAsync<ArgumentException>(() => Signals.RaiseAsync(TestData.Room(), writer, TestData.Id(1, 1), Token));
+        await Assert.ThrowsAsync<ArgumentException>(() => Signals.RaiseAsync(TestData.Room(), writer, Signal(0, (1, Now(), null)), Token));
     }
+
+    [Fact]
+    public async Task AnEntryWithoutRoundsIsRefused()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => Signals.RaiseAsync(TestData.Room(), "instancea", new WriterSignal(0, []), Token));
+    }
+
+    /// <summary>Whole milliseconds: what every store keeps of a round's time.</summary>
+    private static DateTimeOffset Now() => DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+    private static WriterSignal Signal(long droppedThrough, params (long Sequence, DateTimeOffset At, string[]? PutTo)[] rounds) =>
+        new(droppedThrough, rounds.Select(r => new SignalRound(r.Sequence, r.At, r.PutTo)).ToList());
 }
 
 public sealed class RoomSignalsOnFakes : RoomSignalsContract

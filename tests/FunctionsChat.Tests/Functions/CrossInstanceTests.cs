@@ -1,0 +1,209 @@
+using FunctionsChat.Storage;
+using FunctionsChat.Updates;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FunctionsChat.Tests.Functions;
+
+/// <summary>
+/// Two or three instances of the app on one storage account (shared fakes, one clock), as Flex Consumption runs it:
+/// a member's poll waits on one instance while the message is sent on another.
+/// </summary>
+public sealed class CrossInstanceTests
+{
+    // Back-off far longer than the test's clock moves: only the watcher and hand-overs can end a poll.
+    private static readonly Dictionary<string, string?> Settings = new()
+    {
+        ["Chat:PollFirstPauseMilliseconds"] = "30000",
+        ["Chat:PollBackoffCapMilliseconds"] = "30000",
+    };
+
+    private readonly ChatTestApp sender = new(Settings);
+    private readonly ChatTestApp waiter;
+    private readonly ChatTestApp third;
+
+    public CrossInstanceTests()
+    {
+        waiter = new ChatTestApp(Settings, sharesStorageWith: sender);
+        third = new ChatTestApp(Settings, sharesStorageWith: sender);
+    }
+
+    [Fact]
+    public async Task OnceTheRoomIsActiveAMessageReachesAPollOnAnotherInstanceWithoutAnyQueueCallForIt()
+    {
+        var (alice, bob) = await TwoMembersAsync();
+        Assert.Equal(["one"], (await SendWhileBobWaitsAsync(alice, "one", bob, waiter)).MessageTexts);
+
+        // The room is active now: the instance Bob polls publishes his poll, and the sender hands his copy over.
+        var poll = waiter.PollAsync("lobby", bob.Token, "timeout=30");
+        await AdvanceUntilAsync(async () => (await sender.HandOvers.ReadWaitingAsync("lobby", default)).Count == 1);
+        var puts = sender.Inboxes.DeliverCalls;
+        var receives = sender.Inboxes.ReceiveCalls;
+        Assert.Equal(201, (await sender.SendTextAsync(alice, "two")).Status);
+        var response = await waiter.AdvanceUntilDoneAsync(poll, TimeSpan.FromMilliseconds(50));
+
+        Assert.Equal(["two"], response.MessageTexts);
+        Assert.Equal(1, sender.HandOvers.SendCalls);
+        Assert.Equal(puts + 1, sender.Inboxes.DeliverCalls); // Alice's copy: she is not polling
+        Assert.Equal(receives, sender.Inboxes.ReceiveCalls);
+        // Dealt with, then removed.
+        await AdvanceUntilAsync(async () => (await sender.HandOvers.ReceiveAsync("lobby", Id(waiter), null, default)).Count == 0);
+    }
+
+    [Fact]
+    public async Task AHandOverForAPollThatMovedToAnInstanceThatSaysSoIsSentOnThereAndNeverQueued()
+    {
+        var (alice, bob) = await TwoMembersAsync();
+        Assert.Equal(["one"], (await SendWhileBobWaitsAsync(alice, "one", bob, third)).MessageTexts);
+        var carol = await sender.JoinAsMemberAsync("lobby");
+        var bobsQueue = await QueueOfAsync(bob);
+
+        // Bob's poll waits on the third instance, which says so; the waiting instance says so too, a moment later
+        // (a stale set that looks newer), so the sender hands Bob's copy to the waiting instance.
+        var carols = waiter.PollAsync("lobby", carol.Token, "timeout=30");
+        var bobs = third.PollAsync("lobby", bob.Token, "timeout=30");
+        await WaitUntilAsync(() => third.Services.GetRequiredService<WaitingPolls>().IsWaiting(bobsQueue));
+        await third.HandOvers.PublishWaitingAsync("lobby", Id(third), [bobsQueue], sender.Clock.GetUtcNow(), default);
+        await sender.HandOvers.PublishWaitingAsync("lobby", Id(waiter), [bobsQueue], sender.Clock.GetUtcNow().AddMilliseconds(1), default);
+        var puts = sender.Inboxes.DeliverCalls;
+
+        Assert.Equal(201, (await sender.SendTextAsync(alice, "two")).Status);
+        var response = await third.AdvanceUntilDoneAsync(bobs, TimeSpan.FromMilliseconds(50));
+
+        Assert.Equal(["two"], response.MessageTexts);
+        Assert.Equal(2, sender.HandOvers.SendCalls); // the sender's, then the waiting instance's on to the third
+        Assert.Equal(puts + 2, sender.Inboxes.DeliverCalls); // Alice's and Carol's copies only
+        Assert.Equal(["two"], (await carols.WaitAsync(TimeSpan.FromSeconds(10))).MessageTexts);
+    }
+
+    [Fact]
+    public async Task APollWhoseClientHasWhatWasPutOnItsQueueElsewhereSkipsItsFirstDequeueAttempt()
+    {
+        var (alice, bob) = await TwoMembersAsync();
+        var carol = await sender.JoinAsMemberAsync("lobby");
+        var bobsQueue = await QueueOfAsync(bob);
+        // Bob's poll here finds his queue empty and times out; Carol's keeps the room watched.
+        var carols = waiter.PollAsync("lobby", carol.Token, "timeout=30");
+        Assert.Empty((await waiter.AdvanceUntilDoneAsync(waiter.PollAsync("lobby", bob.Token, "timeout=1"), TimeSpan.FromMilliseconds(100))).Messages);
+
+        // Another instance puts a message on Bob's queue (and says so) and he takes it there.
+        var sent = await sender.SendTextAsync(alice, "taken elsewhere");
+        var id = sent.Json.RootElement.GetProperty("id").GetString()!;
+        Assert.Single((await waiter.AdvanceUntilDoneAsync(sender.PollAsync("lobby", bob.Token, "timeout=5"), TimeSpan.FromMilliseconds(100))).Messages);
+        Assert.Equal(["taken elsewhere"], (await waiter.AdvanceUntilDoneAsync(carols, TimeSpan.FromMilliseconds(100))).MessageTexts);
+
+        var receives = sender.Inboxes.ReceiveCalls;
+        var knowing = waiter.PollAsync("lobby", bob.Token, $"timeout=1&after={id}");
+        Assert.Empty((await waiter.AdvanceUntilDoneAsync(knowing, TimeSpan.FromMilliseconds(100))).Messages);
+        Assert.Equal(receives, sender.Inboxes.ReceiveCalls);
+
+        // Without saying what it has, a client's poll looks: the queue may hold that message still.
+        var unknowing = waiter.PollAsync("lobby", bob.Token, "timeout=1");
+        Assert.Empty((await waiter.AdvanceUntilDoneAsync(unknowing, TimeSpan.FromMilliseconds(100))).Messages);
+        Assert.Equal(receives + 1, sender.Inboxes.ReceiveCalls);
+    }
+
+    [Fact]
+    public async Task AHandOverForAPollThatMovedOnGoesOnTheQueueAndReachesThePollOnAThirdInstanceOnce()
+    {
+        var (alice, bob) = await TwoMembersAsync();
+        Assert.Equal(["one"], (await SendWhileBobWaitsAsync(alice, "one", bob, third)).MessageTexts);
+        var carol = await sender.JoinAsMemberAsync("lobby");
+        var bobsQueue = await QueueOfAsync(bob);
+
+        // The waiting instance still lists Bob (his poll has just moved to the third one, which has not published
+        // yet); Carol's poll keeps its watch running.
+        var carols = waiter.PollAsync("lobby", carol.Token, "timeout=30");
+        await sender.HandOvers.PublishWaitingAsync("lobby", Id(waiter), [bobsQueue], sender.Clock.GetUtcNow(), default);
+        var bobs = third.PollAsync("lobby", bob.Token, "timeout=30");
+        await WaitUntilAsync(() => third.Services.GetRequiredService<WaitingPolls>().IsWaiting(bobsQueue));
+        await third.HandOvers.PublishWaitingAsync("lobby", Id(third), [], sender.Clock.GetUtcNow(), default);
+
+        Assert.Equal(201, (await sender.SendTextAsync(alice, "two")).Status);
+        var response = await third.AdvanceUntilDoneAsync(bobs, TimeSpan.FromMilliseconds(50));
+
+        Assert.Equal(["two"], response.MessageTexts);
+        Assert.Equal(["two"], (await carols.WaitAsync(TimeSpan.FromSeconds(10))).MessageTexts);
+        // Exactly once: nothing more for Bob anywhere.
+        var again = third.PollAsync("lobby", bob.Token, "timeout=2");
+        Assert.Empty((await third.AdvanceUntilDoneAsync(again, TimeSpan.FromMilliseconds(100))).Messages);
+    }
+
+    [Fact]
+    public async Task AHandOverThatCannotBeStoredGoesOnTheQueuesInstead()
+    {
+        var (alice, bob) = await TwoMembersAsync();
+        Assert.Equal(["one"], (await SendWhileBobWaitsAsync(alice, "one", bob, waiter)).MessageTexts);
+        var poll = waiter.PollAsync("lobby", bob.Token, "timeout=30");
+        await AdvanceUntilAsync(async () => (await sender.HandOvers.ReadWaitingAsync("lobby", default)).Count == 1);
+        sender.HandOvers.SendsFailWith = new StorageUnavailableException("table down", new IOException());
+
+        Assert.Equal(201, (await sender.SendTextAsync(alice, "two")).Status);
+        var response = await waiter.AdvanceUntilDoneAsync(poll, TimeSpan.FromMilliseconds(50));
+
+        Assert.Equal(["two"], response.MessageTexts);
+        Assert.Equal(1, sender.HandOvers.SendCalls);
+    }
+
+    [Fact]
+    public async Task AQuietRoomPublishesNoWaitingPollsAndAnActiveOneWithdrawsThemWhenNoneWaits()
+    {
+        var (alice, bob) = await TwoMembersAsync();
+        var quiet = waiter.PollAsync("lobby", bob.Token, "timeout=5");
+        await AdvanceAsync(TimeSpan.FromSeconds(2));
+        Assert.Empty(await sender.HandOvers.ReadWaitingAsync("lobby", default));
+        Assert.Empty((await waiter.AdvanceUntilDoneAsync(quiet, TimeSpan.FromMilliseconds(100))).Messages);
+
+        Assert.Equal(["one"], (await SendWhileBobWaitsAsync(alice, "one", bob, waiter)).MessageTexts);
+        var poll = waiter.PollAsync("lobby", bob.Token, "timeout=2");
+        await AdvanceUntilAsync(async () => (await sender.HandOvers.ReadWaitingAsync("lobby", default)).Count == 1);
+        Assert.Empty((await waiter.AdvanceUntilDoneAsync(poll, TimeSpan.FromMilliseconds(100))).Messages);
+
+        await AdvanceUntilAsync(async () => (await sender.HandOvers.ReadWaitingAsync("lobby", default)).Count == 0);
+    }
+
+    private async Task<(Joined Alice, Joined Bob)> TwoMembersAsync() =>
+        (await sender.JoinAsMemberAsync("lobby"), await sender.JoinAsMemberAsync("lobby"));
+
+    /// <summary>Bob polls on <paramref name="on"/> while Alice sends on the sender instance; his poll's answer.</summary>
+    private async Task<TestResponse> SendWhileBobWaitsAsync(Joined alice, string text, Joined bob, ChatTestApp on)
+    {
+        var bobsQueue = await QueueOfAsync(bob);
+        var poll = on.PollAsync("lobby", bob.Token, "timeout=30");
+        await WaitUntilAsync(() => on.Services.GetRequiredService<WaitingPolls>().IsWaiting(bobsQueue));
+        await AdvanceAsync(TimeSpan.FromMilliseconds(300)); // the watch's first read is done
+        Assert.Equal(201, (await sender.SendTextAsync(alice, text)).Status);
+        return await on.AdvanceUntilDoneAsync(poll, TimeSpan.FromMilliseconds(100));
+    }
+
+    private async Task<string> QueueOfAsync(Joined member) => (await sender.Members.GetAsync(member.Room, member.UserId, default))!.QueueName;
+
+    private static string Id(ChatTestApp app) => app.Services.GetRequiredService<ChatInstance>().Id;
+
+    private async Task AdvanceAsync(TimeSpan total)
+    {
+        for (var passed = TimeSpan.Zero; passed < total; passed += TimeSpan.FromMilliseconds(100))
+        {
+            await Task.Delay(10);
+            sender.Clock.Advance(TimeSpan.FromMilliseconds(100));
+        }
+    }
+
+    private async Task AdvanceUntilAsync(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 200 && !await condition(); i++)
+        {
+            await Task.Delay(10);
+            sender.Clock.Advance(TimeSpan.FromMilliseconds(100));
+        }
+        Assert.True(await condition());
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+        Assert.True(condition());
+    }
+}
