@@ -137,7 +137,7 @@ function startDelivery() {
     session,
     poll: (member, seconds, signal) => {
       meter.recordRequest();
-      return api.updates(room, seconds, member.token, signal, messages.at(-1)?.id);
+      return api.updates(room, seconds, member.token, signal);
     },
     catchUp: async (signal) => {
       const readPage = (query) => {

@@ -172,7 +172,7 @@ public sealed class MessageFanOut(
                         return;
                     }
                 }
-                polls.Put(queue, messages[^1].Id);
+                polls.Put(queue);
                 lock (written)
                 {
                     written.Add(queue);
@@ -192,7 +192,7 @@ public sealed class MessageFanOut(
     {
         try
         {
-            await signal.RaiseAsync(room, putTo, lastId, lifetime.ApplicationStopping, handedOver);
+            await signal.RaiseAsync(room, putTo, lifetime.ApplicationStopping, handedOver);
         }
         catch (StorageUnavailableException ex)
         {

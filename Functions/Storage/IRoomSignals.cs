@@ -29,11 +29,7 @@ public sealed record WriterSignal(long DroppedThrough, IReadOnlyList<SignalRound
 /// <param name="Sequence">Grows with every round of the writer, across rooms.</param>
 /// <param name="PutTo">The queues this round put messages on; null when it may have put on any of the room's.</param>
 /// <param name="HandedOver">The hand-overs this round stored (<see cref="IHandOvers"/>), so their targets read them by key.</param>
-/// <param name="PutThrough">
-/// The newest message id put: a member whose client already has it has taken what was put (null: messages put back
-/// after a poll was cut short, which its client does not have whatever it has since).
-/// </param>
-public sealed record SignalRound(long Sequence, DateTimeOffset At, IReadOnlyList<string>? PutTo, IReadOnlyList<HandOverKey>? HandedOver = null, string? PutThrough = null);
+public sealed record SignalRound(long Sequence, DateTimeOffset At, IReadOnlyList<string>? PutTo, IReadOnlyList<HandOverKey>? HandedOver = null);
 
 /// <summary>Where one hand-over is stored: its target instance and its key there.</summary>
 public sealed record HandOverKey(string Target, string Key);

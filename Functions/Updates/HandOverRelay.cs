@@ -139,7 +139,6 @@ public sealed class HandOverRelay(
     private async Task FinishAsync(string room, List<(IReadOnlyList<string> Queues, IReadOnlyList<ChatMessage> Messages, bool Forwarded)> missed, List<string> keys)
     {
         var putTo = new List<string>();
-        string? putThrough = null;
         var forwardedTo = new List<HandOverKey>();
         var routes = missed.Any(m => !m.Forwarded) ? await FindRoutesAsync(room, lifetime.ApplicationStopping) : Routes.None;
         foreach (var (queues, messages, forwarded) in missed)
@@ -150,18 +149,13 @@ public sealed class HandOverRelay(
             var (stored, notHanded) = await HandOverAsync(room, routes, onward, messages, lifetime.ApplicationStopping, forwarded: true);
             forwardedTo.AddRange(stored);
             var unrouted = queues.Except(onward.Values.SelectMany(q => q)).Concat(notHanded).ToList();
-            var written = await PutAsync(room, unrouted, messages);
-            putTo.AddRange(written);
-            if (written.Count > 0 && string.CompareOrdinal(messages[^1].Id, putThrough) > 0)
-            {
-                putThrough = messages[^1].Id;
-            }
+            putTo.AddRange(await PutAsync(room, unrouted, messages));
         }
         if (putTo.Count > 0 || forwardedTo.Count > 0)
         {
             try
             {
-                await signal.RaiseAsync(room, putTo.Distinct(StringComparer.Ordinal).ToList(), putThrough, lifetime.ApplicationStopping, forwardedTo);
+                await signal.RaiseAsync(room, putTo.Distinct(StringComparer.Ordinal).ToList(), lifetime.ApplicationStopping, forwardedTo);
             }
             catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
             {
@@ -210,7 +204,7 @@ public sealed class HandOverRelay(
                         return; // the member left meanwhile
                     }
                 }
-                polls.Put(queue, messages[^1].Id);
+                polls.Put(queue);
                 lock (written)
                 {
                     written.Add(queue);

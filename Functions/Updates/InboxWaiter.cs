@@ -28,8 +28,7 @@ public sealed class InboxWaiter(
     private readonly TimeSpan inboxTimeToLive = options.Value.InboxMessageTimeToLive;
 
     /// <summary>Messages oldest first (empty when the time ran out), or null when the inbox no longer exists.</summary>
-    /// <param name="clientHas">The newest message id the client says it has, if any: a hint that can save a receive.</param>
-    public async Task<IReadOnlyList<ChatMessage>?> WaitAsync(string room, string queueName, TimeSpan timeout, CancellationToken cancellationToken, string? clientHas = null)
+    public async Task<IReadOnlyList<ChatMessage>?> WaitAsync(string room, string queueName, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var watching = watcher.Watch(room, queueName);
         using var poll = polls.Register(queueName);
@@ -43,7 +42,7 @@ public sealed class InboxWaiter(
             // Nothing can be waiting in a queue this instance found empty, if it put nothing there since and the watcher
             // saw no other instance's message since: then the first receive is skipped (a poll per delivered message
             // otherwise costs one empty receive). The receive after the first pause still looks.
-            var receive = !polls.KnownEmpty(queueName, watcher.Epoch(room), clientHas);
+            var receive = !polls.KnownEmpty(queueName, watcher.Epoch(room));
             while (true)
             {
                 var (handed, look) = poll.Take();
@@ -128,7 +127,7 @@ public sealed class InboxWaiter(
             }
             polls.Put(queueName);
             // Other instances may hold this queue as found empty: the signal tells them it is not.
-            await signal.RaiseAsync(room, [queueName], putThrough: null, CancellationToken.None);
+            await signal.RaiseAsync(room, [queueName], CancellationToken.None);
         }
         catch (StorageUnavailableException ex)
         {

@@ -33,19 +33,12 @@ public sealed class PollUpdates(MemberAccess access, Presence presence, InboxWai
         {
             return Api.BadRequest($"'timeout' is a whole number of seconds from 1 to {MaxTimeoutSeconds}.");
         }
-        // The newest message id the client has: a hint only (what it has was taken from its queue), never trusted
-        // for anything but skipping a dequeue attempt.
-        var after = request.Query.TryGetValue("after", out var afterText) ? afterText.ToString() : null;
-        if (after is not null && !MessageIds.IsValid(after))
-        {
-            return Api.BadRequest("'after' takes a message id as returned by this API.");
-        }
         // The host cancels the function's token only by InvocationCancel; a caller who leaves aborts the forwarded
         // request. Either one ends the wait, so what was handed to this poll goes back to the queue.
         using var callerGone = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, request.HttpContext.RequestAborted);
         try
         {
-            return await PollAsync(request, room, TimeSpan.FromSeconds(seconds), after, callerGone.Token);
+            return await PollAsync(request, room, TimeSpan.FromSeconds(seconds), callerGone.Token);
         }
         catch (OperationCanceledException) when (callerGone.IsCancellationRequested)
         {
@@ -55,7 +48,7 @@ public sealed class PollUpdates(MemberAccess access, Presence presence, InboxWai
         }
     });
 
-    private async Task<IActionResult> PollAsync(HttpRequest request, string room, TimeSpan timeout, string? after, CancellationToken cancellationToken)
+    private async Task<IActionResult> PollAsync(HttpRequest request, string room, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var (member, error) = await access.AuthenticateAsync(request, room, cancellationToken);
         if (error is not null)
@@ -70,7 +63,7 @@ public sealed class PollUpdates(MemberAccess access, Presence presence, InboxWai
         IReadOnlyList<ChatMessage>? messages;
         try
         {
-            messages = await waiter.WaitAsync(room, member!.QueueName, wait, cancellationToken, after);
+            messages = await waiter.WaitAsync(room, member!.QueueName, wait, cancellationToken);
         }
         catch
         {

@@ -27,10 +27,10 @@ public sealed class RoomSignalWriter(IRoomSignals signals, ChatInstance instance
     private bool forgotRooms;
 
     /// <summary>
-    /// Records a round that put messages up to <paramref name="putThrough"/> on <paramref name="putTo"/> (null: maybe
-    /// any queue) and stored <paramref name="handedOver"/>, and raises the room's signal.
+    /// Records a round that put messages on <paramref name="putTo"/> (null: maybe any queue) and stored
+    /// <paramref name="handedOver"/>, and raises the room's signal.
     /// </summary>
-    public async Task RaiseAsync(string room, IReadOnlyCollection<string>? putTo, string? putThrough, CancellationToken cancellationToken, IReadOnlyList<HandOverKey>? handedOver = null)
+    public async Task RaiseAsync(string room, IReadOnlyCollection<string>? putTo, CancellationToken cancellationToken, IReadOnlyList<HandOverKey>? handedOver = null)
     {
         RoomRounds state;
         lock (gate)
@@ -43,7 +43,7 @@ public sealed class RoomSignalWriter(IRoomSignals signals, ChatInstance instance
                 rooms[room] = state = new RoomRounds(forgotRooms ? sequence : 0);
             }
             var named = putTo is { Count: <= MaxNamedQueues } ? putTo.ToList() : null;
-            state.Add(new SignalRound(++sequence, clock.GetUtcNow(), named, handedOver is { Count: > 0 } ? handedOver : null, named is { Count: > 0 } ? putThrough : null), clock.GetUtcNow() - RoundsKeptFor);
+            state.Add(new SignalRound(++sequence, clock.GetUtcNow(), named, handedOver is { Count: > 0 } ? handedOver : null), clock.GetUtcNow() - RoundsKeptFor);
         }
         await state.Writes.WaitAsync(cancellationToken);
         try

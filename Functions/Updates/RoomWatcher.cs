@@ -205,15 +205,8 @@ public sealed class RoomWatcher(
                 interval = clock.GetUtcNow() - state.LastMessage < ActiveFor ? activeInterval : Min(interval * 2, idleInterval);
             }
             first = false;
-            // Precise news wakes only the polls of the queues put to, and tells what was put on them.
-            wake?.ForEach(polls.Wake);
-            if (wake is null && putTo is not null)
-            {
-                foreach (var (queue, through) in putTo)
-                {
-                    polls.Put(queue, through);
-                }
-            }
+            // Precise news wakes only the polls of the queues put to, and drops what was known of those queues here.
+            (wake ?? putTo)?.ForEach(polls.Put);
         }
     }
 
@@ -222,14 +215,14 @@ public sealed class RoomWatcher(
     /// record is incomplete, or a round put to "any queue"), else which queues were put to; and the keys of the new
     /// hand-overs to this instance.
     /// </summary>
-    private (bool WakeAll, Dictionary<string, string?>? PutTo, List<string> HandedHere) Evaluate(RoomState state, IReadOnlyDictionary<string, WriterSignal> raised, bool first)
+    private (bool WakeAll, List<string>? PutTo, List<string> HandedHere) Evaluate(RoomState state, IReadOnlyDictionary<string, WriterSignal> raised, bool first)
     {
         var now = clock.GetUtcNow();
         lock (gate)
         {
             var rounds = 0;
             var wakeAll = false;
-            var putTo = new Dictionary<string, string?>(StringComparer.Ordinal);
+            var putTo = new List<string>();
             var handedHere = new List<string>();
             foreach (var (writer, signal) in raised)
             {
@@ -253,14 +246,14 @@ public sealed class RoomWatcher(
                     }
                     else
                     {
-                        added.ForEach(r => AddPuts(putTo, r));
+                        putTo.AddRange(added.SelectMany(r => r.PutTo!));
                     }
                 }
                 else if (!first && signal.DroppedThrough == 0 && signal.Rounds.All(r => r.PutTo is not null))
                 {
                     // A writer new to the room since the watch's first read, with all its rounds listed.
                     rounds += signal.Rounds.Count;
-                    signal.Rounds.ToList().ForEach(r => AddPuts(putTo, r));
+                    putTo.AddRange(signal.Rounds.SelectMany(r => r.PutTo!));
                     handedHere.AddRange(KeysFor(signal.Rounds));
                 }
                 else if (!first || signal.Latest.At >= state.WatchStarted - FirstReadOverlap)
@@ -275,23 +268,7 @@ public sealed class RoomWatcher(
                 state.Saw(now, rounds);
                 state.Changed.TrySetResult();
             }
-            return (wakeAll, putTo.Count > 0 ? putTo : null, handedHere);
-        }
-    }
-
-    /// <summary>Per queue, the newest id put on it; null (put back, so no client has it) wins.</summary>
-    private static void AddPuts(Dictionary<string, string?> putTo, SignalRound round)
-    {
-        foreach (var queue in round.PutTo!)
-        {
-            if (!putTo.TryGetValue(queue, out var through))
-            {
-                putTo[queue] = round.PutThrough;
-            }
-            else if (through is not null && (round.PutThrough is null || string.CompareOrdinal(round.PutThrough, through) > 0))
-            {
-                putTo[queue] = round.PutThrough;
-            }
+            return (wakeAll, putTo.Count > 0 ? [.. putTo.Distinct(StringComparer.Ordinal)] : null, handedHere);
         }
     }
 

@@ -71,28 +71,10 @@ public sealed class WaitingPolls
     }
 
     /// <summary>
-    /// Messages up to <paramref name="through"/> were put on <paramref name="queueName"/> (by this instance or, as its
-    /// signal says, another): its polls waiting here look at once, and it is no longer known empty, except to a poll
-    /// whose client already has <paramref name="through"/> (see <see cref="KnownEmpty"/>). Null: known empty to none.
+    /// Something was put on <paramref name="queueName"/> (by this instance or, as its signal says, another): no longer
+    /// known empty, and its polls waiting here look at once.
     /// </summary>
-    public void Put(string queueName, string? through = null)
-    {
-        if (through is not null && knownEmpty.TryGetValue(queueName, out var ticket))
-        {
-            ticket.PutThrough(through);
-        }
-        else
-        {
-            knownEmpty.TryRemove(queueName, out _);
-        }
-        if (waiting.TryGetValue(queueName, out var list))
-        {
-            lock (list)
-            {
-                list.ForEach(poll => poll.Wake());
-            }
-        }
-    }
+    public void Put(string queueName) => Wake(queueName);
 
     /// <summary>
     /// Call before a receive of <paramref name="queueName"/>, with the room's watch epoch then; pass the ticket to
@@ -116,8 +98,8 @@ public sealed class WaitingPolls
 
     /// <summary>
     /// The receive that <paramref name="ticket"/> began came back empty. Only marks the queue empty if nothing was put
-    /// there meanwhile that the ticket does not account for: a put (<see cref="Put"/>) removes the ticket or records
-    /// what it carried, so a put that landed just after the receive looked is never hidden behind a stale mark.
+    /// there meanwhile: a put (<see cref="Put"/>, this instance's or one another instance's signal tells of) removes the
+    /// ticket, so a put that landed just after the receive looked is never hidden behind a stale mark.
     /// </summary>
     public void FoundEmpty(string queueName, object? ticket)
     {
@@ -131,13 +113,8 @@ public sealed class WaitingPolls
     /// True when this instance found the queue empty, put nothing on it since, and the room watcher has seen no
     /// message from another instance since (the same <paramref name="roomEpoch"/>).
     /// </summary>
-    /// <remarks>
-    /// Puts since then only count when the client's newest message (<paramref name="clientHas"/>) is older than what
-    /// they carried: what a client already has was taken from the queue. A client that lies only delays itself.
-    /// </remarks>
-    public bool KnownEmpty(string queueName, object? roomEpoch, string? clientHas = null) =>
-        roomEpoch is not null && knownEmpty.TryGetValue(queueName, out var current) && current.Empty && ReferenceEquals(current.Epoch, roomEpoch) &&
-        current.TakenBy(clientHas);
+    public bool KnownEmpty(string queueName, object? roomEpoch) =>
+        roomEpoch is not null && knownEmpty.TryGetValue(queueName, out var current) && current.Empty && ReferenceEquals(current.Epoch, roomEpoch);
 
     /// <summary>Forgets a member that left: wakes its polls (they find the queue gone) and drops what is known of it.</summary>
     public void Forget(string queueName) => Wake(queueName);
@@ -160,31 +137,9 @@ public sealed class WaitingPolls
 
     private sealed class LookTicket(object epoch)
     {
-        private string? putThrough;
-
         public object Epoch => epoch;
 
         public volatile bool Empty;
-
-        public void PutThrough(string id)
-        {
-            lock (this)
-            {
-                if (string.CompareOrdinal(id, putThrough) > 0)
-                {
-                    putThrough = id;
-                }
-            }
-        }
-
-        /// <summary>Nothing was put since, or a client that has <paramref name="clientHas"/> has taken it all.</summary>
-        public bool TakenBy(string? clientHas)
-        {
-            lock (this)
-            {
-                return putThrough is null || (clientHas is not null && string.CompareOrdinal(clientHas, putThrough) >= 0);
-            }
-        }
     }
 
     private sealed class PollList : List<WaitingPoll>

@@ -73,10 +73,9 @@ export function createApi({ base, fetch = (...args) => globalThis.fetch(...args)
       const suffix = query.toString() ? `?${query}` : '';
       return (await request('GET', `${roomPath(room)}/messages${suffix}`, { signal })).messages;
     },
-    // `after`: the newest id the page has, which lets the server skip a look at an inbox that holds nothing newer.
-    updates: async (room, timeoutSeconds, token, signal, after) =>
+    updates: async (room, timeoutSeconds, token, signal) =>
       (
-        await request('GET', `${roomPath(room)}/updates?timeout=${timeoutSeconds}${after ? `&after=${encodeURIComponent(after)}` : ''}`, {
+        await request('GET', `${roomPath(room)}/updates?timeout=${timeoutSeconds}`, {
           token,
           signal,
           timeoutMs: timeoutSeconds * 1000 + LONG_POLL_GRACE_MS,

@@ -72,9 +72,8 @@ public sealed class ChatHttp : IDisposable
         using var response = await SendAsync(HttpMethod.Post, Route(member), $"api/rooms/{member.Room}/messages", member.Token, new { text, clientMessageId = text }, cancellationToken);
     }
 
-    /// <param name="after">The newest id the client has, as the page sends it.</param>
-    public async Task<IReadOnlyList<WireMessage>> PollAsync(JoinedMember member, int timeoutSeconds, string? after, CancellationToken cancellationToken) =>
-        await MessagesAsync(Route(member), $"api/rooms/{member.Room}/updates?timeout={timeoutSeconds}" + (after is null ? "" : $"&after={after}"), member.Token, cancellationToken);
+    public async Task<IReadOnlyList<WireMessage>> PollAsync(JoinedMember member, int timeoutSeconds, CancellationToken cancellationToken) =>
+        await MessagesAsync(Route(member), $"api/rooms/{member.Room}/updates?timeout={timeoutSeconds}", member.Token, cancellationToken);
 
     public async Task<IReadOnlyList<WireMessage>> HistoryAsync(JoinedMember member, string? after, int limit, CancellationToken cancellationToken) =>
         await MessagesAsync(Route(member), string.Create(CultureInfo.InvariantCulture, $"api/rooms/{member.Room}/messages?limit={limit}") + (after is null ? "" : $"&after={after}"), null, cancellationToken);

@@ -44,7 +44,7 @@ public static class PageClient
                     initialLoad = needsFill = false;
                     brokenSince = null;
                 }
-                var messages = await http.PollAsync(member, timeoutSeconds, held.Count > 0 ? held.Max : null, stop);
+                var messages = await http.PollAsync(member, timeoutSeconds, stop);
                 backoff.Reset();
                 var polled = Keep(messages, held);
                 stats.PollDuplicatesDropped(messages.Count - polled.Count);

@@ -20,14 +20,12 @@ public static class Receivers
 
     private static async Task LongPollAsync(ChatHttp http, JoinedMember member, int timeoutSeconds, Tally tally, CancellationToken stop)
     {
-        string? newest = null;
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                var messages = await http.PollAsync(member, timeoutSeconds, newest, stop);
+                var messages = await http.PollAsync(member, timeoutSeconds, stop);
                 tally.Arrived(member.Index, messages.Select(m => m.Text));
-                newest = messages.Select(m => m.Id).Append(newest).Max(StringComparer.Ordinal);
             }
             catch (HttpRequestException)
             {

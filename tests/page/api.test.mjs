@@ -57,13 +57,6 @@ test('updates asks for the timeout with the token; leave resolves to null on 204
   assert.equal(calls[1].method, 'DELETE');
 });
 
-test('updates says which message the page has newest, when it has one', async () => {
-  const { fetch, calls } = scriptedFetch(() => jsonResponse(200, { messages: [] }));
-  const api = createApi({ base: '/api', fetch });
-  await api.updates('lobby', 30, 'tok', undefined, '0639000000000000000-0000000a');
-  assert.equal(calls[0].url, '/api/rooms/lobby/updates?timeout=30&after=0639000000000000000-0000000a');
-});
-
 test('a problem body becomes an ApiError with status, title, detail and a readable message', async () => {
   const problem = { status: 400, title: 'Bad request', detail: 'Text is longer than 2000 characters.' };
   const { fetch } = scriptedFetch(() => jsonResponse(400, problem));

@@ -76,59 +76,6 @@ public sealed class CrossInstanceTests
     }
 
     [Fact]
-    public async Task APollWhoseClientHasWhatWasPutOnItsQueueElsewhereSkipsItsFirstDequeueAttempt()
-    {
-        var (alice, bob) = await TwoMembersAsync();
-        var carol = await sender.JoinAsMemberAsync("lobby");
-        var bobsQueue = await QueueOfAsync(bob);
-        // Bob's poll here finds his queue empty and times out; Carol's keeps the room watched.
-        var carols = waiter.PollAsync("lobby", carol.Token, "timeout=30");
-        Assert.Empty((await waiter.AdvanceUntilDoneAsync(waiter.PollAsync("lobby", bob.Token, "timeout=1"), TimeSpan.FromMilliseconds(100))).Messages);
-
-        // Another instance puts a message on Bob's queue (and says so) and he takes it there.
-        var sent = await sender.SendTextAsync(alice, "taken elsewhere");
-        var id = sent.Json.RootElement.GetProperty("id").GetString()!;
-        Assert.Single((await waiter.AdvanceUntilDoneAsync(sender.PollAsync("lobby", bob.Token, "timeout=5"), TimeSpan.FromMilliseconds(100))).Messages);
-        Assert.Equal(["taken elsewhere"], (await waiter.AdvanceUntilDoneAsync(carols, TimeSpan.FromMilliseconds(100))).MessageTexts);
-
-        var receives = sender.Inboxes.ReceiveCalls;
-        var knowing = waiter.PollAsync("lobby", bob.Token, $"timeout=1&after={id}");
-        Assert.Empty((await waiter.AdvanceUntilDoneAsync(knowing, TimeSpan.FromMilliseconds(100))).Messages);
-        Assert.Equal(receives, sender.Inboxes.ReceiveCalls);
-
-        // Without saying what it has, a client's poll looks: the queue may hold that message still.
-        var unknowing = waiter.PollAsync("lobby", bob.Token, "timeout=1");
-        Assert.Empty((await waiter.AdvanceUntilDoneAsync(unknowing, TimeSpan.FromMilliseconds(100))).Messages);
-        Assert.Equal(receives + 1, sender.Inboxes.ReceiveCalls);
-    }
-
-    [Fact]
-    public async Task AHandOverForAPollThatMovedOnGoesOnTheQueueAndReachesThePollOnAThirdInstanceOnce()
-    {
-        var (alice, bob) = await TwoMembersAsync();
-        Assert.Equal(["one"], (await SendWhileBobWaitsAsync(alice, "one", bob, third)).MessageTexts);
-        var carol = await sender.JoinAsMemberAsync("lobby");
-        var bobsQueue = await QueueOfAsync(bob);
-
-        // The waiting instance still lists Bob (his poll has just moved to the third one, which has not published
-        // yet); Carol's poll keeps its watch running.
-        var carols = waiter.PollAsync("lobby", carol.Token, "timeout=30");
-        await sender.HandOvers.PublishWaitingAsync("lobby", Id(waiter), [bobsQueue], sender.Clock.GetUtcNow(), default);
-        var bobs = third.PollAsync("lobby", bob.Token, "timeout=30");
-        await WaitUntilAsync(() => third.Services.GetRequiredService<WaitingPolls>().IsWaiting(bobsQueue));
-        await third.HandOvers.PublishWaitingAsync("lobby", Id(third), [], sender.Clock.GetUtcNow(), default);
-
-        Assert.Equal(201, (await sender.SendTextAsync(alice, "two")).Status);
-        var response = await third.AdvanceUntilDoneAsync(bobs, TimeSpan.FromMilliseconds(50));
-
-        Assert.Equal(["two"], response.MessageTexts);
-        Assert.Equal(["two"], (await carols.WaitAsync(TimeSpan.FromSeconds(10))).MessageTexts);
-        // Exactly once: nothing more for Bob anywhere.
-        var again = third.PollAsync("lobby", bob.Token, "timeout=2");
-        Assert.Empty((await third.AdvanceUntilDoneAsync(again, TimeSpan.FromMilliseconds(100))).Messages);
-    }
-
-    [Fact]
     public async Task AHandOverThatCannotBeStoredGoesOnTheQueuesInstead()
     {
         var (alice, bob) = await TwoMembersAsync();
