@@ -45,6 +45,7 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<ChatInstance>();
         services.AddSingleton<RoomSignalWriter>();
         services.AddSingleton<HandOverRelay>();
+        services.AddSingleton<QueuePuts>();
         services.AddSingleton<RoomMembersCache>();
         return services;
     }

@@ -5,7 +5,6 @@ using FunctionsChat.Telemetry;
 using FunctionsChat.Updates;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace FunctionsChat.Messages;
 
@@ -21,7 +20,7 @@ namespace FunctionsChat.Messages;
 /// </summary>
 public sealed class MessageFanOut(
     IMemberStore members,
-    IInboxes inboxes,
+    QueuePuts puts,
     RoomSignalWriter signal,
     HandOverRelay relay,
     WaitingPolls polls,
@@ -30,10 +29,8 @@ public sealed class MessageFanOut(
     ChatMetrics metrics,
     TimeProvider clock,
     IHostApplicationLifetime lifetime,
-    IOptions<ChatOptions> options,
     ILogger<MessageFanOut> logger)
 {
-    private readonly ChatOptions settings = options.Value;
     private readonly Lock gate = new();
 
     /// <summary>Rooms with a round in flight, and the sends waiting for that room's next round.</summary>
@@ -132,7 +129,7 @@ public sealed class MessageFanOut(
                 toQueue.Add(member.QueueName);
             }
         }
-        var putting = PutAsync(room, toQueue, messages);
+        var putting = puts.PutAsync(room, toQueue, messages);
         var (handedOver, notHanded) = await relay.HandOverAsync(room, routes, elsewhere, messages, stopping);
         if (handedOver.Count > 0 && !putting.IsCompleted)
         {
@@ -143,49 +140,12 @@ public sealed class MessageFanOut(
         var putTo = await putting;
         if (notHanded.Count > 0)
         {
-            putTo.AddRange(await PutAsync(room, [.. notHanded], messages));
+            putTo.AddRange(await puts.PutAsync(room, [.. notHanded], messages));
         }
         if (putTo.Count > 0 || handedOver.Count > 0)
         {
             await RaiseSignalAsync(room, putTo, handedOver, messages[^1].Id);
         }
-    }
-
-    /// <summary>Puts the messages on each queue; returns the queues written to.</summary>
-    private async Task<List<string>> PutAsync(string room, List<string> queues, IReadOnlyList<ChatMessage> messages)
-    {
-        var written = new List<string>();
-        if (queues.Count == 0)
-        {
-            return written;
-        }
-        var payloads = InboxPayload.Pack(messages);
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.FanOutParallelism, CancellationToken = lifetime.ApplicationStopping };
-        await Parallel.ForEachAsync(queues, parallel, async (queue, token) =>
-        {
-            try
-            {
-                foreach (var payload in payloads)
-                {
-                    if (!await inboxes.DeliverAsync(queue, payload, settings.InboxMessageTimeToLive, token))
-                    {
-                        return;
-                    }
-                }
-                polls.Put(queue);
-                lock (written)
-                {
-                    written.Add(queue);
-                }
-                metrics.Delivered(DeliveryPath.Queue, messages.Count);
-            }
-            catch (StorageUnavailableException ex)
-            {
-                // One member's queue failing must not fail the send; that member fills the gap from history.
-                logger.LogWarning(ex, "Could not deliver {Count} message(s) up to {MessageId} to one member of room {Room}", messages.Count, messages[^1].Id, room);
-            }
-        });
-        return written;
     }
 
     private async Task RaiseSignalAsync(string room, IReadOnlyCollection<string> putTo, IReadOnlyList<HandOverKey> handedOver, string lastId)

@@ -4,7 +4,8 @@ namespace FunctionsChat.Storage;
 /// How a fan-out reaches polls waiting on other instances without a queue call per member. Each instance publishes
 /// which members' polls wait on it in a room; a sending instance hands the messages for those members to that
 /// instance in one write, and the receiving instance gives them to its polls (or puts them on the queues of members
-/// no longer waiting there). Exactly one instance is ever responsible for a member's copy of a message.
+/// no longer waiting there). Exactly one instance is ever responsible for a member's copy of a message: the one that
+/// removes the hand-over (<see cref="ClaimAsync"/>).
 /// </summary>
 public interface IHandOvers
 {
@@ -23,8 +24,11 @@ public interface IHandOvers
     /// </summary>
     Task<IReadOnlyList<ReceivedHandOver>> ReceiveAsync(string room, string instance, IReadOnlyCollection<string>? keys, CancellationToken cancellationToken);
 
-    /// <summary>Removes hand-overs that have been dealt with; keys already removed are ignored.</summary>
-    Task CompleteAsync(string room, string instance, IReadOnlyList<string> keys, CancellationToken cancellationToken);
+    /// <summary>
+    /// Removes the hand-overs of <paramref name="keys"/> and returns those this call removed: whoever removes one is
+    /// the one who delivers it (its target, or its sender taking it back when the target never did).
+    /// </summary>
+    Task<IReadOnlyList<string>> ClaimAsync(string room, string instance, IReadOnlyList<string> keys, CancellationToken cancellationToken);
 }
 
 public sealed record WaitingSet(string Instance, IReadOnlyList<string> QueueNames, DateTimeOffset At);

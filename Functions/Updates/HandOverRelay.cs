@@ -10,12 +10,13 @@ namespace FunctionsChat.Updates;
 /// <summary>
 /// Cross-instance delivery without a queue call per member (<see cref="IHandOvers"/>). The sending side finds where
 /// each member's poll waits, from the sets the instances publish, and hands a round's messages to each of those
-/// instances in one write; the receiving side gives them to its waiting polls, and puts them on the queue of any member
-/// whose poll is no longer there. Either way exactly one instance is responsible for each copy, and only it writes it.
+/// instances in one write; the receiving side claims them and gives them to its waiting polls, sends on or puts the copies
+/// of members whose polls are no longer there, and a hand-over left unclaimed is taken back by its sender and put on the
+/// queues. Whoever claims a hand-over is the one responsible for its copies, so each is delivered once.
 /// </summary>
 public sealed class HandOverRelay(
     IHandOvers handOvers,
-    IInboxes inboxes,
+    QueuePuts puts,
     WaitingPolls polls,
     RoomSignalWriter signal,
     ChatInstance instance,
@@ -36,8 +37,8 @@ public sealed class HandOverRelay(
 
     private readonly ChatOptions settings = options.Value;
 
-    /// <summary>Keys of hand-overs already dealt with here whose removal has not succeeded yet, so none is delivered twice.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> dealtWith = new(StringComparer.Ordinal);
+    /// <summary>A hand-over not claimed this long after it was stored is taken back by its sender (far above the ~0.1 s it takes).</summary>
+    internal static readonly TimeSpan TakenBackAfter = TimeSpan.FromSeconds(5);
 
     public bool Enabled => settings.CrossInstanceHandOver;
 
@@ -100,6 +101,7 @@ public sealed class HandOverRelay(
                 var keys = await handOvers.SendAsync(room, batch, cancellationToken);
                 stored.AddRange(batch.Select((handOver, i) => new HandOverKey(handOver.Target, keys[i])));
             }
+            _ = TakeBackUnclaimedAsync(room, stored, sent);
             return (stored, []);
         }
         catch (StorageUnavailableException ex)
@@ -118,8 +120,14 @@ public sealed class HandOverRelay(
     public async Task ReceiveAsync(string room, IReadOnlyCollection<string>? keys, CancellationToken cancellationToken)
     {
         var received = await handOvers.ReceiveAsync(room, instance.Id, keys, cancellationToken);
+        if (received.Count == 0)
+        {
+            return;
+        }
+        // Only what this instance removes is its to deliver; the rest its sender took back (this one was too slow).
+        var claimed = (await handOvers.ClaimAsync(room, instance.Id, received.Select(h => h.Key).ToList(), cancellationToken)).ToHashSet(StringComparer.Ordinal);
         var missed = new List<(IReadOnlyList<string> Queues, IReadOnlyList<ChatMessage> Messages, bool Forwarded)>();
-        foreach (var handOver in received.Where(h => dealtWith.TryAdd(h.Key, 0)))
+        foreach (var handOver in received.Where(h => claimed.Contains(h.Key)))
         {
             var gone = handOver.QueueNames.Where(queue => !polls.TryHand(queue, handOver.Messages)).ToList();
             metrics.Delivered(DeliveryPath.Relay, handOver.Messages.Count * (handOver.QueueNames.Count - gone.Count));
@@ -128,28 +136,62 @@ public sealed class HandOverRelay(
                 missed.Add((gone, handOver.Messages, handOver.Forwarded));
             }
         }
-        if (received.Count > 0)
+        if (missed.Count > 0)
         {
-            // The puts and the clean-up need not hold up the watcher's next look: only this instance reads its
-            // hand-overs, and those dealt with are skipped until their removal succeeds.
-            _ = FinishAsync(room, missed, received.Select(h => h.Key).ToList());
+            // The puts need not hold up the watcher's next look.
+            _ = DeliverElsewhereAsync(room, missed);
         }
     }
 
-    private async Task FinishAsync(string room, List<(IReadOnlyList<string> Queues, IReadOnlyList<ChatMessage> Messages, bool Forwarded)> missed, List<string> keys)
+    /// <summary>
+    /// The sending side's safety net: a hand-over its target has not claimed after <see cref="TakenBackAfter"/> (the
+    /// instance is gone, or far behind) is claimed back and put on its members' queues, so a lost instance loses no
+    /// message for members who saw no error.
+    /// </summary>
+    private async Task TakeBackUnclaimedAsync(string room, IReadOnlyList<HandOverKey> stored, IReadOnlyList<HandOver> sent)
+    {
+        try
+        {
+            await Task.Delay(TakenBackAfter, clock, lifetime.ApplicationStopping);
+            var missed = new List<(IReadOnlyList<string> Queues, IReadOnlyList<ChatMessage> Messages, bool Forwarded)>();
+            foreach (var target in stored.GroupBy(k => k.Target))
+            {
+                var takenBack = await handOvers.ClaimAsync(room, target.Key, target.Select(k => k.Key).ToList(), lifetime.ApplicationStopping);
+                foreach (var key in takenBack)
+                {
+                    var handOver = sent[stored.ToList().FindIndex(k => k.Target == target.Key && k.Key == key)];
+                    missed.Add((handOver.QueueNames, handOver.Messages, Forwarded: true));
+                }
+            }
+            if (missed.Count > 0)
+            {
+                logger.LogWarning("Took back {Count} hand-over(s) of room {Room} that their instance did not claim within {Seconds} s; putting them on the queues", missed.Count, room, TakenBackAfter.TotalSeconds);
+                await DeliverElsewhereAsync(room, missed);
+            }
+        }
+        catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not check the hand-overs of room {Room} for ones their instance never claimed", room);
+        }
+    }
+
+    /// <summary>
+    /// Copies whose polls were not where a hand-over expected them: sent on once to where those polls wait now, if
+    /// known (cheaper than a put, a receive and a delete each), else put on their queues; then the room's signal.
+    /// </summary>
+    private async Task DeliverElsewhereAsync(string room, List<(IReadOnlyList<string> Queues, IReadOnlyList<ChatMessage> Messages, bool Forwarded)> missed)
     {
         var putTo = new List<string>();
         var forwardedTo = new List<HandOverKey>();
         var routes = missed.Any(m => !m.Forwarded) ? await FindRoutesAsync(room, lifetime.ApplicationStopping) : Routes.None;
         foreach (var (queues, messages, forwarded) in missed)
         {
-            // Where those polls wait now, if known, is cheaper than their queues (a put, a receive, a delete each);
-            // once only, so a hand-over never chases a poll around.
+            // Once only, so a hand-over never chases a poll around.
             var onward = forwarded ? [] : ByInstance(routes, queues);
             var (stored, notHanded) = await HandOverAsync(room, routes, onward, messages, lifetime.ApplicationStopping, forwarded: true);
             forwardedTo.AddRange(stored);
             var unrouted = queues.Except(onward.Values.SelectMany(q => q)).Concat(notHanded).ToList();
-            putTo.AddRange(await PutAsync(room, unrouted, messages));
+            putTo.AddRange(await puts.PutAsync(room, unrouted, messages));
         }
         if (putTo.Count > 0 || forwardedTo.Count > 0)
         {
@@ -161,15 +203,6 @@ public sealed class HandOverRelay(
             {
                 logger.LogWarning(e, "Could not raise the signal of room {Room} after putting hand-overs on {Count} queue(s)", room, putTo.Count);
             }
-        }
-        try
-        {
-            await handOvers.CompleteAsync(room, instance.Id, keys, lifetime.ApplicationStopping);
-            keys.ForEach(key => dealtWith.TryRemove(key, out _));
-        }
-        catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
-        {
-            logger.LogDebug(e, "Could not remove {Count} hand-over(s) of room {Room}; the next look skips them", keys.Count, room);
         }
     }
 
@@ -185,38 +218,6 @@ public sealed class HandOverRelay(
             }
         }
         return byInstance;
-    }
-
-    /// <summary>The members whose polls moved on before their hand-over arrived: their queues, as any fan-out would.</summary>
-    private async Task<List<string>> PutAsync(string room, IReadOnlyList<string> queues, IReadOnlyList<ChatMessage> messages)
-    {
-        var written = new List<string>();
-        var payloads = InboxPayload.Pack(messages);
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.FanOutParallelism, CancellationToken = lifetime.ApplicationStopping };
-        await Parallel.ForEachAsync(queues, parallel, async (queue, token) =>
-        {
-            try
-            {
-                foreach (var payload in payloads)
-                {
-                    if (!await inboxes.DeliverAsync(queue, payload, settings.InboxMessageTimeToLive, token))
-                    {
-                        return; // the member left meanwhile
-                    }
-                }
-                polls.Put(queue);
-                lock (written)
-                {
-                    written.Add(queue);
-                }
-                metrics.Delivered(DeliveryPath.Queue, messages.Count);
-            }
-            catch (StorageUnavailableException ex)
-            {
-                logger.LogWarning(ex, "Could not put {Count} handed-over message(s) of room {Room} on a member's queue", messages.Count, room);
-            }
-        });
-        return written;
     }
 
     /// <summary>Publishes which queues' polls wait here in the room (empty withdraws).</summary>

@@ -8,8 +8,8 @@ namespace FunctionsChat.Storage.Azure;
 /// <summary>
 /// Rows of the room's history partition, outside the ranges the history reads. Row "waiting" has one property per
 /// instance, "{at} {queue} {queue}...", merged by that instance alone, so reading every set is one point read. Row
-/// "h-{target}-{key}" is one hand-over to the target instance; all of one send go in one batch, and the target reads
-/// each by key (point reads: a query, even of one RowKey range, costs far more on Azurite, which scans the table).
+/// "h-{target}-{key}" is one hand-over to the target instance; all of one send go in one batch, the target reads each
+/// by key and claims it by removing it (point reads: a query, even of one RowKey range, costs far more on Azurite, which scans the table).
 /// </summary>
 internal sealed class TableHandOvers : IHandOvers
 {
@@ -141,28 +141,35 @@ internal sealed class TableHandOvers : IHandOvers
         }, cancellationToken);
     }
 
-    public Task CompleteAsync(string room, string instance, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<string>> ClaimAsync(string room, string instance, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         RoomSignalRules.CheckWriter(instance);
         var (prefix, _) = TargetRange(instance);
-        return StorageCalls.RunAsync(async () =>
+        return StorageCalls.RunAsync<IReadOnlyList<string>>(async () =>
         {
             await created.EnsureAsync(cancellationToken);
-            foreach (var chunk in keys.Chunk(MaxBatch))
+            var claimed = new List<string>();
+            foreach (var chunk in keys.Distinct(StringComparer.Ordinal).Chunk(MaxBatch))
             {
                 try
                 {
                     await table.SubmitTransactionAsync(chunk.Select(key => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(room, prefix + key), ETag.All)), cancellationToken);
+                    claimed.AddRange(chunk);
                 }
                 catch (TableTransactionFailedException ex) when (ex.Status == 404)
                 {
-                    // One was removed already (an earlier attempt that timed out yet succeeded): one by one instead.
+                    // One was removed by someone else: one by one, to tell which.
                     foreach (var key in chunk)
                     {
-                        await table.DeleteEntityAsync(room, prefix + key, ETag.All, cancellationToken);
+                        var response = await table.DeleteEntityAsync(room, prefix + key, ETag.All, cancellationToken);
+                        if (response.Status != 404)
+                        {
+                            claimed.Add(key);
+                        }
                     }
                 }
             }
+            return claimed;
         }, cancellationToken);
     }
 

@@ -105,21 +105,15 @@ public sealed class InMemoryHandOvers(FakeOutage? outage = null) : IHandOvers
         }
     }
 
-    public Task CompleteAsync(string room, string instance, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<string>> ClaimAsync(string room, string instance, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         RoomSignalRules.CheckWriter(instance);
         Check(cancellationToken);
         lock (gate)
         {
-            if (handOvers.TryGetValue((room, instance), out var rows))
-            {
-                foreach (var key in keys)
-                {
-                    rows.Remove(key);
-                }
-            }
+            var rows = handOvers.GetValueOrDefault((room, instance));
+            return Task.FromResult<IReadOnlyList<string>>(keys.Distinct(StringComparer.Ordinal).Where(key => rows?.Remove(key) == true).ToList());
         }
-        return Task.CompletedTask;
     }
 
     private void Check(CancellationToken cancellationToken)

@@ -76,6 +76,25 @@ public sealed class CrossInstanceTests
     }
 
     [Fact]
+    public async Task AHandOverToAnInstanceThatIsGoneIsTakenBackAndReachesTheMemberThroughItsQueue()
+    {
+        var (alice, bob) = await TwoMembersAsync();
+        Assert.Equal(["one"], (await SendWhileBobWaitsAsync(alice, "one", bob, third)).MessageTexts);
+        var bobsQueue = await QueueOfAsync(bob);
+
+        // An instance that died a moment ago still lists Bob, more recently than where his poll waits now.
+        var bobs = third.PollAsync("lobby", bob.Token, "timeout=30");
+        await WaitUntilAsync(() => third.Services.GetRequiredService<WaitingPolls>().IsWaiting(bobsQueue));
+        await sender.HandOvers.PublishWaitingAsync("lobby", "deadinstance", [bobsQueue], sender.Clock.GetUtcNow().AddSeconds(1), default);
+
+        Assert.Equal(201, (await sender.SendTextAsync(alice, "two")).Status);
+        var response = await third.AdvanceUntilDoneAsync(bobs, TimeSpan.FromMilliseconds(100), maxSteps: 100);
+
+        Assert.Equal(["two"], response.MessageTexts);
+        Assert.Empty(await sender.HandOvers.ReceiveAsync("lobby", "deadinstance", null, default));
+    }
+
+    [Fact]
     public async Task AHandOverThatCannotBeStoredGoesOnTheQueuesInstead()
     {
         var (alice, bob) = await TwoMembersAsync();

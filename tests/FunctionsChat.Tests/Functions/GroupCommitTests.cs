@@ -1,3 +1,4 @@
+using FunctionsChat.Updates;
 using FunctionsChat.Messages;
 using FunctionsChat.Storage;
 using FunctionsChat.Tests.Fakes;
@@ -15,7 +16,7 @@ public sealed class GroupCommitTests
     {
         var members = new[] { await app.JoinAsMemberAsync("lobby"), await app.JoinAsMemberAsync("lobby"), await app.JoinAsMemberAsync("lobby") };
         var gated = new HeldFirstPut(app.Inboxes);
-        var fanOut = ActivatorUtilities.CreateInstance<MessageFanOut>(app.Services, (IInboxes)gated);
+        var fanOut = ActivatorUtilities.CreateInstance<MessageFanOut>(app.Services, ActivatorUtilities.CreateInstance<QueuePuts>(app.Services, (IInboxes)gated));
         var ids = app.Services.GetRequiredService<MessageIds>();
         var messages = Enumerable.Range(1, 4).Select(i => new ChatMessage(ids.Next().Id, "lobby", members[0].UserId, members[0].Name, $"m{i}", app.Clock.GetUtcNow())).ToList();
 

@@ -37,7 +37,7 @@ public abstract class HandOversContract
     }
 
     [Fact]
-    public async Task AHandOverReachesOnlyItsTargetByKeyOrAllAtOnceInOrderUntilCompleted()
+    public async Task AHandOverReachesOnlyItsTargetByKeyOrAllAtOnceInOrderUntilClaimedOnce()
     {
         var room = TestData.Room();
         var messages = TestData.Messages(room, 3);
@@ -61,10 +61,12 @@ public abstract class HandOversContract
         Assert.Equal([first[0]], (await SecondInstance.ReceiveAsync(room, "instanceb", [first[0], "0123456789abcdef0123456789abcdef"], Token)).Select(r => r.Key));
         Assert.Empty(await SecondInstance.ReceiveAsync(room, "instanceb", [first[1]], Token));
 
-        await SecondInstance.CompleteAsync(room, "instanceb", [second[0]], Token);
+        Assert.Equal([second[0]], await SecondInstance.ClaimAsync(room, "instanceb", [second[0]], Token));
         Assert.Equal([first[0]], (await SecondInstance.ReceiveAsync(room, "instanceb", null, Token)).Select(r => r.Key));
-        // Completing again, or with one already gone, removes what is left.
-        await SecondInstance.CompleteAsync(room, "instanceb", [second[0], first[0]], Token);
+        // Each is claimed once: with one already gone, a claim gets only the rest; under another target, nothing.
+        Assert.Empty(await HandOvers.ClaimAsync(room, "instancec", [first[0]], Token));
+        Assert.Equal([first[0]], await HandOvers.ClaimAsync(room, "instanceb", [second[0], first[0]], Token));
+        Assert.Empty(await SecondInstance.ClaimAsync(room, "instanceb", [first[0]], Token));
         Assert.Empty(await SecondInstance.ReceiveAsync(room, "instanceb", null, Token));
         Assert.Empty(await SecondInstance.ReceiveAsync(room, "instanceb", [first[0]], Token));
     }

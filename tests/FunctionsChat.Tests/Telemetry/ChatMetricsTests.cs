@@ -1,3 +1,4 @@
+using FunctionsChat.Updates;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using FunctionsChat.Messages;
@@ -59,7 +60,7 @@ public sealed class ChatMetricsTests : IDisposable
     {
         var members = new[] { await app.JoinAsMemberAsync("lobby"), await app.JoinAsMemberAsync("lobby"), await app.JoinAsMemberAsync("lobby") };
         var gated = new HeldFirstPut(app.Inboxes);
-        var fanOut = ActivatorUtilities.CreateInstance<MessageFanOut>(app.Services, (IInboxes)gated);
+        var fanOut = ActivatorUtilities.CreateInstance<MessageFanOut>(app.Services, ActivatorUtilities.CreateInstance<QueuePuts>(app.Services, (IInboxes)gated));
         var ids = app.Services.GetRequiredService<MessageIds>();
         var messages = Enumerable.Range(1, 3).Select(i => new ChatMessage(ids.Next().Id, "lobby", members[0].UserId, members[0].Name, $"m{i}", app.Clock.GetUtcNow())).ToList();
 
@@ -80,7 +81,7 @@ public sealed class ChatMetricsTests : IDisposable
     {
         var alice = await app.JoinAsMemberAsync("lobby");
         var gated = new HeldFirstPut(app.Inboxes);
-        var fanOut = ActivatorUtilities.CreateInstance<MessageFanOut>(app.Services, (IInboxes)gated);
+        var fanOut = ActivatorUtilities.CreateInstance<MessageFanOut>(app.Services, ActivatorUtilities.CreateInstance<QueuePuts>(app.Services, (IInboxes)gated));
         var message = new ChatMessage(app.Services.GetRequiredService<MessageIds>().Next().Id, "lobby", alice.UserId, alice.Name, "slow", app.Clock.GetUtcNow());
 
         var delivered = fanOut.DeliverAsync(message, CancellationToken.None);
@@ -162,7 +163,7 @@ public sealed class ChatMetricsTests : IDisposable
         using var rounds = new FanOutSpans(room);
         var alice = await app.JoinAsMemberAsync(room);
         var gated = new HeldFirstPut(app.Inboxes);
-        var fanOut = ActivatorUtilities.CreateInstance<MessageFanOut>(app.Services, (IInboxes)gated);
+        var fanOut = ActivatorUtilities.CreateInstance<MessageFanOut>(app.Services, ActivatorUtilities.CreateInstance<QueuePuts>(app.Services, (IInboxes)gated));
         var ids = app.Services.GetRequiredService<MessageIds>();
         ChatMessage Message(string text) => new(ids.Next().Id, room, alice.UserId, alice.Name, text, app.Clock.GetUtcNow());
 
