@@ -25,8 +25,8 @@ public interface IHandOvers
     Task<IReadOnlyList<ReceivedHandOver>> ReceiveAsync(string room, string instance, IReadOnlyCollection<string>? keys, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Removes the hand-overs of <paramref name="keys"/> and returns those this call removed: whoever removes one is
-    /// the one who delivers it (its target, or its sender taking it back when the target never did).
+    /// Removes the hand-overs of <paramref name="keys"/> and returns those this call removed: whoever removes one
+    /// delivers what is left of it (its target, or its sender taking it back when the target never did).
     /// </summary>
     Task<IReadOnlyList<string>> ClaimAsync(string room, string instance, IReadOnlyList<string> keys, CancellationToken cancellationToken);
 }

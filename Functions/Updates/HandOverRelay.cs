@@ -10,9 +10,10 @@ namespace FunctionsChat.Updates;
 /// <summary>
 /// Cross-instance delivery without a queue call per member (<see cref="IHandOvers"/>). The sending side finds where
 /// each member's poll waits, from the sets the instances publish, and hands a round's messages to each of those
-/// instances in one write; the receiving side claims them and gives them to its waiting polls, sends on or puts the copies
-/// of members whose polls are no longer there, and a hand-over left unclaimed is taken back by its sender and put on the
-/// queues. Whoever claims a hand-over is the one responsible for its copies, so each is delivered once.
+/// instances in one write; the receiving side gives them to its waiting polls and claims them (removes them), then sends
+/// on or puts the copies of members whose polls are no longer there; a hand-over left unclaimed is taken back by its
+/// sender and put on the queues. Whoever claims a hand-over delivers what is left of it, so each copy is delivered once
+/// (twice only if an instance takes longer than <see cref="TakenBackAfter"/> to remove one it gave out).
 /// </summary>
 public sealed class HandOverRelay(
     IHandOvers handOvers,
@@ -37,8 +38,15 @@ public sealed class HandOverRelay(
 
     private readonly ChatOptions settings = options.Value;
 
-    /// <summary>A hand-over not claimed this long after it was stored is taken back by its sender (far above the ~0.1 s it takes).</summary>
-    internal static readonly TimeSpan TakenBackAfter = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// A hand-over not claimed this long after it was stored is taken back by its sender: far above the ~0.1 s it
+    /// takes, since an instance that gave the messages to its polls and is slower than this to remove the hand-over
+    /// makes the taken-back copies duplicates (which the page drops by id).
+    /// </summary>
+    internal static readonly TimeSpan TakenBackAfter = TimeSpan.FromSeconds(10);
+
+    /// <summary>Hand-overs given to polls here and not yet removed, so the next look does not give them again.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> dealtWith = new(StringComparer.Ordinal);
 
     public bool Enabled => settings.CrossInstanceHandOver;
 
@@ -119,27 +127,44 @@ public sealed class HandOverRelay(
     /// </summary>
     public async Task ReceiveAsync(string room, IReadOnlyCollection<string>? keys, CancellationToken cancellationToken)
     {
-        var received = await handOvers.ReceiveAsync(room, instance.Id, keys, cancellationToken);
+        var received = (await handOvers.ReceiveAsync(room, instance.Id, keys, cancellationToken)).Where(h => dealtWith.TryAdd(h.Key, 0)).ToList();
         if (received.Count == 0)
         {
             return;
         }
-        // Only what this instance removes is its to deliver; the rest its sender took back (this one was too slow).
-        var claimed = (await handOvers.ClaimAsync(room, instance.Id, received.Select(h => h.Key).ToList(), cancellationToken)).ToHashSet(StringComparer.Ordinal);
-        var missed = new List<(IReadOnlyList<string> Queues, IReadOnlyList<ChatMessage> Messages, bool Forwarded)>();
-        foreach (var handOver in received.Where(h => claimed.Contains(h.Key)))
+        var missed = new Dictionary<string, (IReadOnlyList<string> Queues, IReadOnlyList<ChatMessage> Messages, bool Forwarded)>(StringComparer.Ordinal);
+        foreach (var handOver in received)
         {
             var gone = handOver.QueueNames.Where(queue => !polls.TryHand(queue, handOver.Messages)).ToList();
             metrics.Delivered(DeliveryPath.Relay, handOver.Messages.Count * (handOver.QueueNames.Count - gone.Count));
             if (gone.Count > 0)
             {
-                missed.Add((gone, handOver.Messages, handOver.Forwarded));
+                missed[handOver.Key] = (gone, handOver.Messages, handOver.Forwarded);
             }
         }
-        if (missed.Count > 0)
+        // Claiming (removing) them and the puts need not hold up the watcher's next look, nor the answers above.
+        _ = ClaimAndDeliverRestAsync(room, received.Select(h => h.Key).ToList(), missed);
+    }
+
+    private async Task ClaimAndDeliverRestAsync(string room, List<string> keys, Dictionary<string, (IReadOnlyList<string> Queues, IReadOnlyList<ChatMessage> Messages, bool Forwarded)> missed)
+    {
+        IReadOnlyList<string> claimed;
+        try
         {
-            // The puts need not hold up the watcher's next look.
-            _ = DeliverElsewhereAsync(room, missed);
+            claimed = await handOvers.ClaimAsync(room, instance.Id, keys, lifetime.ApplicationStopping);
+        }
+        catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
+        {
+            // Left for the next look, which skips them (dealt with), or for their senders to take back.
+            logger.LogDebug(e, "Could not remove {Count} hand-over(s) of room {Room}", keys.Count, room);
+            return;
+        }
+        keys.ForEach(key => dealtWith.TryRemove(key, out _));
+        // What was not claimed here its sender took back and delivers itself.
+        var rest = claimed.Where(missed.ContainsKey).Select(key => missed[key]).ToList();
+        if (rest.Count > 0)
+        {
+            await DeliverElsewhereAsync(room, rest);
         }
     }
 
@@ -179,7 +204,7 @@ public sealed class HandOverRelay(
     /// Copies whose polls were not where a hand-over expected them: sent on once to where those polls wait now, if
     /// known (cheaper than a put, a receive and a delete each), else put on their queues; then the room's signal.
     /// </summary>
-    private async Task DeliverElsewhereAsync(string room, List<(IReadOnlyList<string> Queues, IReadOnlyList<ChatMessage> Messages, bool Forwarded)> missed)
+    private async Task DeliverElsewhereAsync(string room, IReadOnlyList<(IReadOnlyList<string> Queues, IReadOnlyList<ChatMessage> Messages, bool Forwarded)> missed)
     {
         var putTo = new List<string>();
         var forwardedTo = new List<HandOverKey>();

@@ -88,7 +88,7 @@ public sealed class CrossInstanceTests
         await sender.HandOvers.PublishWaitingAsync("lobby", "deadinstance", [bobsQueue], sender.Clock.GetUtcNow().AddSeconds(1), default);
 
         Assert.Equal(201, (await sender.SendTextAsync(alice, "two")).Status);
-        var response = await third.AdvanceUntilDoneAsync(bobs, TimeSpan.FromMilliseconds(100), maxSteps: 100);
+        var response = await third.AdvanceUntilDoneAsync(bobs, TimeSpan.FromMilliseconds(100), maxSteps: 200);
 
         Assert.Equal(["two"], response.MessageTexts);
         Assert.Empty(await sender.HandOvers.ReceiveAsync("lobby", "deadinstance", null, default));
