@@ -111,6 +111,10 @@ public sealed class MessageFanOut(
         var routesRead = relay.FindRoutesAsync(room, stopping);
         var recipients = (await members.ListAsync(room, stopping)).Where(m => !presence.IsExpired(m)).ToList();
         var routes = await routesRead;
+        if (routes.ByQueue.Count > 0)
+        {
+            watcher.OtherInstanceSeen(room);
+        }
         var toQueue = new List<string>();
         var elsewhere = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var member in recipients)

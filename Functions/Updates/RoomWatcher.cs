@@ -118,6 +118,19 @@ public sealed class RoomWatcher(
         }
     }
 
+    /// <summary>A fan-out here found another instance's waiting set in <paramref name="room"/>.</summary>
+    public void OtherInstanceSeen(string room)
+    {
+        lock (gate)
+        {
+            if (rooms.TryGetValue(room, out var state))
+            {
+                state.OthersSeenAt = clock.GetUtcNow();
+                state.Changed.TrySetResult();
+            }
+        }
+    }
+
     /// <summary>
     /// True while messages of <paramref name="room"/> come in quick succession, as far as this instance sees them (its
     /// own fan-outs and other instances' signals): then a poll answer may wait a moment to carry more than one.
@@ -231,6 +244,10 @@ public sealed class RoomWatcher(
                     continue; // this instance's own polls were handed their messages or woken by its puts
                 }
                 var latest = signal.Latest.Sequence;
+                if (signal.Latest.At > state.OthersSeenAt)
+                {
+                    state.OthersSeenAt = signal.Latest.At;
+                }
                 if (state.Seen.TryGetValue(writer, out var seen))
                 {
                     if (latest <= seen)
@@ -342,9 +359,11 @@ public sealed class RoomWatcher(
         lock (gate)
         {
             current = [.. state.Waiting.Keys.Take(HandOverRules.MaxQueueNames)];
+            // Only where another instance is about: on a single instance nobody would read the set.
             var due = current.Count == 0
                 ? state.Published.Count > 0
-                : now - state.LastMessage < PublishWhileActiveFor && (!state.Published.SetEquals(current) || now - state.PublishedAt >= RepublishEvery);
+                : now - state.LastMessage < PublishWhileActiveFor && now - state.OthersSeenAt < PublishWhileActiveFor &&
+                  (!state.Published.SetEquals(current) || now - state.PublishedAt >= RepublishEvery);
             if (!due)
             {
                 return false;
@@ -416,6 +435,9 @@ public sealed class RoomWatcher(
 
         /// <summary>Completed when the waiting polls or the room's activity changed: the set may need publishing.</summary>
         public TaskCompletionSource Changed { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>When another instance was last seen in the room: its round in the signal, or its waiting set.</summary>
+        public DateTimeOffset OthersSeenAt { get; set; } = DateTimeOffset.MinValue;
 
         /// <summary>The watch is over; its publishing stops.</summary>
         public bool Ended { get; set; }

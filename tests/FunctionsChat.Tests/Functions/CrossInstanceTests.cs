@@ -127,6 +127,26 @@ public sealed class CrossInstanceTests
         await AdvanceUntilAsync(async () => (await sender.HandOvers.ReadWaitingAsync("lobby", default)).Count == 0);
     }
 
+    [Fact]
+    public async Task AnInstanceThatHasSeenNoOtherInTheRoomPublishesNothingWhileItChats()
+    {
+        var alone = new ChatTestApp(Settings);
+        var alice = await alone.JoinAsMemberAsync("lobby");
+        var bob = await alone.JoinAsMemberAsync("lobby");
+        for (var i = 0; i < 3; i++)
+        {
+            var poll = alone.PollAsync("lobby", bob.Token, "timeout=30");
+            await Task.Delay(50);
+            Assert.Equal(201, (await alone.SendTextAsync(alice, $"message {i}")).Status);
+            Assert.Single((await alone.AdvanceUntilDoneAsync(poll, TimeSpan.FromMilliseconds(100))).Messages);
+        }
+
+        var waiting = alone.PollAsync("lobby", bob.Token, "timeout=2");
+        Assert.Empty((await alone.AdvanceUntilDoneAsync(waiting, TimeSpan.FromMilliseconds(100))).Messages);
+        Assert.Empty(await alone.HandOvers.ReadWaitingAsync("lobby", default));
+        Assert.Equal(0, alone.HandOvers.SendCalls);
+    }
+
     private async Task<(Joined Alice, Joined Bob)> TwoMembersAsync() =>
         (await sender.JoinAsMemberAsync("lobby"), await sender.JoinAsMemberAsync("lobby"));
 
