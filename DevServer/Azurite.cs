@@ -19,7 +19,8 @@ public sealed class Azurite : IAsyncDisposable
 
     // Azurite's well-known development account; not a secret.
     private const string DevAccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    // Node.js starting three listeners can take tens of seconds on a loaded 2-core machine (a CI run once hit 30 s).
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
 
     private readonly Process? _process;
