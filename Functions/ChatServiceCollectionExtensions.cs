@@ -47,6 +47,8 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<HandOverRelay>();
         services.AddSingleton<QueuePuts>();
         services.AddSingleton<RoomMembersCache>();
+        services.AddSingleton<RoomLatest>();
+        services.AddHostedService<DeliveryDrain>();
         return services;
     }
 

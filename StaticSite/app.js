@@ -2,7 +2,8 @@
 import { apiBase } from './config.js';
 import { createApi } from './lib/api.js';
 import { createBackoff } from './lib/backoff.js';
-import { readMissing } from './lib/cursor.js';
+import { createCompletenessCheck } from './lib/completeness.js';
+import { readMissing, readMissingBefore } from './lib/cursor.js';
 import { LANGUAGES, pickLanguage, translate } from './lib/i18n.js';
 import { runLongPoll } from './lib/longpoll.js';
 import { mergeMessages, nextIdAfter } from './lib/merge.js';
@@ -131,28 +132,37 @@ function startAnnouncing() {
 function startDelivery() {
   delivery?.abort();
   delivery = new AbortController();
+  const { signal } = delivery;
   const meter = meters[mode];
   const loop = mode === 'polling' ? runPolling : runLongPoll;
+  const readPage = (query) => {
+    meter.recordRequest();
+    return api.history(room, query, signal);
+  };
+  const completeness = createCompletenessCheck({
+    holds: (id) => messages.some((m) => m.id === id),
+    oldestHeld: () => messages[0]?.id ?? null,
+    fill: async (id) => receive(await readMissingBefore(readPage, messages, id, PAGE_SIZE), meter),
+  });
+  signal.addEventListener('abort', () => completeness.clear(), { once: true });
   loop({
     session,
-    poll: (member, seconds, signal) => {
+    poll: (member, seconds) => {
       meter.recordRequest();
       return api.updates(room, seconds, member.token, signal);
     },
-    catchUp: async (signal) => {
-      const readPage = (query) => {
-        meter.recordRequest();
-        return api.history(room, query, signal);
-      };
+    catchUp: async () => {
+      completeness.clear();
       receive(await readMissing(readPage, messages, PAGE_SIZE), initialLoadDone ? meter : null);
       if (!initialLoadDone) startAnnouncing();
       initialLoadDone = true;
     },
     onMessages: (incoming) => receive(incoming, meter),
+    onLatest: (id) => completeness.expect(id),
     onState: setConnection,
     backoff: createBackoff(),
     wait: sleep,
-    signal: delivery.signal,
+    signal,
   });
 }
 

@@ -25,12 +25,16 @@ public sealed class MessageFanOut(
     HandOverRelay relay,
     WaitingPolls polls,
     RoomWatcher watcher,
+    RoomLatest latest,
     Presence presence,
     ChatMetrics metrics,
     TimeProvider clock,
     IHostApplicationLifetime lifetime,
     ILogger<MessageFanOut> logger)
 {
+    /// <summary>Pause before the second try of a round's last raise.</summary>
+    internal static readonly TimeSpan RaiseRetryPause = TimeSpan.FromMilliseconds(250);
+
     private readonly Lock gate = new();
 
     /// <summary>Rooms with a round in flight, and the sends waiting for that room's next round.</summary>
@@ -104,12 +108,13 @@ public sealed class MessageFanOut(
     private async Task FanOutAsync(string room, IReadOnlyList<ChatMessage> messages)
     {
         watcher.MessagesHere(room, messages.Count);
-        var stopping = lifetime.ApplicationStopping;
+        // A round in flight runs to its end while the instance stops: its messages are stored, their copies not yet.
+        var stopped = lifetime.ApplicationStopped;
         // Always a fresh list (one read per round, not per message): a member that just joined on another instance
         // must get what is sent from here at once; a cached list would skip it for the cache's lifetime. Where the
         // polls wait is read alongside it.
-        var routesRead = relay.FindRoutesAsync(room, stopping);
-        var recipients = (await members.ListAsync(room, stopping)).Where(m => !presence.IsExpired(m)).ToList();
+        var routesRead = relay.FindRoutesAsync(room, stopped);
+        var recipients = (await members.ListAsync(room, stopped)).Where(m => !presence.IsExpired(m)).ToList();
         var routes = await routesRead;
         if (routes.ByQueue.Count > 0)
         {
@@ -134,35 +139,54 @@ public sealed class MessageFanOut(
             }
         }
         var putting = puts.PutAsync(room, toQueue, messages);
-        var (handedOver, notHanded) = await relay.HandOverAsync(room, routes, elsewhere, messages, stopping);
+        var (handedOver, notHanded) = await relay.HandOverAsync(room, routes, elsewhere, messages, stopped);
         if (handedOver.Count > 0 && !putting.IsCompleted)
         {
-            // The hand-overs are stored: their instances may take them now, without waiting for the puts.
-            await RaiseSignalAsync(room, [], handedOver, messages[^1].Id);
+            // The hand-overs are stored: their instances may take them now, without waiting for the puts. Should this
+            // write fail, the round's last one carries them.
+            await TryRaiseEarlyAsync(room, handedOver);
             handedOver = [];
         }
-        var putTo = await putting;
+        var put = await putting;
         if (notHanded.Count > 0)
         {
-            putTo.AddRange(await puts.PutAsync(room, [.. notHanded], messages));
+            var more = await puts.PutAsync(room, [.. notHanded], messages);
+            put.Written.AddRange(more.Written);
+            put.Failed.AddRange(more.Failed);
         }
-        if (putTo.Count > 0 || handedOver.Count > 0)
-        {
-            await RaiseSignalAsync(room, putTo, handedOver, messages[^1].Id);
-        }
+        var lastId = messages[^1].Id;
+        await RaiseAsync(room, put, handedOver, lastId);
+        latest.FannedOut(room, lastId);
     }
 
-    private async Task RaiseSignalAsync(string room, IReadOnlyCollection<string> putTo, IReadOnlyList<HandOverKey> handedOver, string lastId)
+    private async Task TryRaiseEarlyAsync(string room, IReadOnlyList<HandOverKey> handedOver)
     {
         try
         {
-            await signal.RaiseAsync(room, putTo, lifetime.ApplicationStopping, handedOver);
+            await signal.RaiseAsync(room, [], lifetime.ApplicationStopped, handedOver);
         }
         catch (StorageUnavailableException ex)
         {
-            // The members whose polls wait elsewhere find queued messages on their next dequeue attempt, and their
-            // hand-overs when the room's signal next changes.
-            logger.LogWarning(ex, "Could not raise the signal of room {Room} after fanning out up to {MessageId}", room, lastId);
+            logger.LogDebug(ex, "Could not raise the signal of room {Room} for its hand-overs early", room);
+        }
+    }
+
+    /// <summary>
+    /// Every round ends with a raise, which names the newest message it fanned out (what every poll answer reports,
+    /// so a page missing it reads history) and the queues it could not write (their polls answer at once). A round is
+    /// done only once that is written: else its sends answer 503 and a retry with the same clientMessageId fans out again.
+    /// </summary>
+    private async Task RaiseAsync(string room, PutResult put, IReadOnlyList<HandOverKey> handedOver, string lastId)
+    {
+        try
+        {
+            await signal.RaiseAsync(room, put.Written, lifetime.ApplicationStopped, handedOver, put.Failed, lastId, fannedOutThrough: lastId);
+        }
+        catch (StorageUnavailableException ex)
+        {
+            logger.LogWarning(ex, "Could not raise the signal of room {Room} after fanning out up to {MessageId}; trying once more", room, lastId);
+            await Task.Delay(RaiseRetryPause, clock, lifetime.ApplicationStopped);
+            await signal.FlushAsync(room, lifetime.ApplicationStopped);
         }
     }
 

@@ -4,8 +4,8 @@ namespace FunctionsChat.Storage;
 /// How a fan-out reaches polls waiting on other instances without a queue call per member. Each instance publishes
 /// which members' polls wait on it in a room; a sending instance hands the messages for those members to that
 /// instance in one write, and the receiving instance gives them to its polls (or puts them on the queues of members
-/// no longer waiting there). Exactly one instance is ever responsible for a member's copy of a message: the one that
-/// removes the hand-over (<see cref="ClaimAsync"/>).
+/// no longer waiting there). A hand-over is removed only after every copy in it was delivered, so a row that is still
+/// there after a while is delivered again by someone else: copies are delivered at least once, never dropped.
 /// </summary>
 public interface IHandOvers
 {
@@ -24,11 +24,14 @@ public interface IHandOvers
     /// </summary>
     Task<IReadOnlyList<ReceivedHandOver>> ReceiveAsync(string room, string instance, IReadOnlyCollection<string>? keys, CancellationToken cancellationToken);
 
+    /// <summary>Every hand-over in the room, whatever its target: for sweeping up those nobody delivered.</summary>
+    Task<IReadOnlyList<ReceivedHandOver>> ReadAllAsync(string room, CancellationToken cancellationToken);
+
     /// <summary>
-    /// Removes the hand-overs of <paramref name="keys"/> and returns those this call removed: whoever removes one
-    /// delivers what is left of it (its target, or its sender taking it back when the target never did).
+    /// Removes the hand-overs of <paramref name="keys"/> to <paramref name="target"/>, once their copies are delivered.
+    /// Idempotent: removing one that is gone already is no error, so a retry after an answer that was lost is safe.
     /// </summary>
-    Task<IReadOnlyList<string>> ClaimAsync(string room, string instance, IReadOnlyList<string> keys, CancellationToken cancellationToken);
+    Task RemoveAsync(string room, string target, IReadOnlyList<string> keys, CancellationToken cancellationToken);
 }
 
 public sealed record WaitingSet(string Instance, IReadOnlyList<string> QueueNames, DateTimeOffset At);
@@ -36,7 +39,11 @@ public sealed record WaitingSet(string Instance, IReadOnlyList<string> QueueName
 /// <param name="Forwarded">Sent on by an instance whose polls had moved on: it is not sent on again.</param>
 public sealed record HandOver(string Target, IReadOnlyList<string> QueueNames, IReadOnlyList<ChatMessage> Messages, bool Forwarded = false);
 
-public sealed record ReceivedHandOver(string Key, IReadOnlyList<string> QueueNames, IReadOnlyList<ChatMessage> Messages, bool Forwarded = false);
+public sealed record ReceivedHandOver(string Target, string Key, IReadOnlyList<string> QueueNames, IReadOnlyList<ChatMessage> Messages, bool Forwarded = false)
+{
+    /// <summary>When its newest message was accepted: a hand-over is never older than that.</summary>
+    public DateTimeOffset NewestSentAt => Messages.Max(m => m.SentAt);
+}
 
 /// <summary>The size limits every <see cref="IHandOvers"/> store keeps (a Table property holds 32 K characters).</summary>
 public static class HandOverRules

@@ -20,7 +20,11 @@ public interface IRoomSignals
 /// older than <paramref name="DroppedThrough"/> cannot tell which queues the dropped ones put to.
 /// </summary>
 /// <param name="DroppedThrough">The newest sequence number no longer listed (0 when none was dropped).</param>
-public sealed record WriterSignal(long DroppedThrough, IReadOnlyList<SignalRound> Rounds)
+/// <param name="LatestId">
+/// The newest message of the room this writer has fanned out completely (every copy handed to a poll, handed over or
+/// queued): what a poll answer reports as the room's latest, so a page that lacks it knows it missed something.
+/// </param>
+public sealed record WriterSignal(long DroppedThrough, IReadOnlyList<SignalRound> Rounds, string? LatestId = null)
 {
     public SignalRound Latest => Rounds[^1];
 }
@@ -29,7 +33,12 @@ public sealed record WriterSignal(long DroppedThrough, IReadOnlyList<SignalRound
 /// <param name="Sequence">Grows with every round of the writer, across rooms.</param>
 /// <param name="PutTo">The queues this round put messages on; null when it may have put on any of the room's.</param>
 /// <param name="HandedOver">The hand-overs this round stored (<see cref="IHandOvers"/>), so their targets read them by key.</param>
-public sealed record SignalRound(long Sequence, DateTimeOffset At, IReadOnlyList<string>? PutTo, IReadOnlyList<HandOverKey>? HandedOver = null);
+/// <param name="Missed">
+/// The queues this round could not put its messages on: the polls of those members answer at once, naming
+/// <paramref name="LastId"/>, so their pages read it from history.
+/// </param>
+/// <param name="LastId">The newest message of the round (set when <paramref name="Missed"/> is).</param>
+public sealed record SignalRound(long Sequence, DateTimeOffset At, IReadOnlyList<string>? PutTo, IReadOnlyList<HandOverKey>? HandedOver = null, IReadOnlyList<string>? Missed = null, string? LastId = null);
 
 /// <summary>Where one hand-over is stored: its target instance and its key there.</summary>
 public sealed record HandOverKey(string Target, string Key);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using FunctionsChat.Messages;
 using FunctionsChat.Storage;
 using FunctionsChat.Telemetry;
@@ -10,10 +11,11 @@ namespace FunctionsChat.Updates;
 /// <summary>
 /// Cross-instance delivery without a queue call per member (<see cref="IHandOvers"/>). The sending side finds where
 /// each member's poll waits, from the sets the instances publish, and hands a round's messages to each of those
-/// instances in one write; the receiving side gives them to its waiting polls and claims them (removes them), then sends
-/// on or puts the copies of members whose polls are no longer there; a hand-over left unclaimed is taken back by its
-/// sender and put on the queues. Whoever claims a hand-over delivers what is left of it, so each copy is delivered once
-/// (twice only if an instance takes longer than <see cref="TakenBackAfter"/> to remove one it gave out).
+/// instances in one write; the receiving side gives them to its waiting polls, sends on or puts the copies of members
+/// whose polls are no longer there, and only then removes the hand-over. A hand-over still stored after
+/// <see cref="TakenBackAfter"/> is taken back by its sender, and one older than <see cref="SweptAfter"/> by any instance
+/// watching the room (both put its copies on the queues), so a copy is never lost with an instance: it is delivered at
+/// least once, and twice when an instance is slower than that (pages drop the second copy by id).
 /// </summary>
 public sealed class HandOverRelay(
     IHandOvers handOvers,
@@ -36,17 +38,29 @@ public sealed class HandOverRelay(
     /// </summary>
     internal static readonly TimeSpan RoutesUsableFor = TimeSpan.FromSeconds(5);
 
-    private readonly ChatOptions settings = options.Value;
-
     /// <summary>
-    /// A hand-over not claimed this long after it was stored is taken back by its sender: far above the ~0.1 s it
-    /// takes, since an instance that gave the messages to its polls and is slower than this to remove the hand-over
-    /// makes the taken-back copies duplicates (which the page drops by id).
+    /// A hand-over still stored this long after it was stored is taken back by its sender: far above the ~0.1 s it
+    /// takes, since copies its target already gave out are then delivered twice.
     /// </summary>
     internal static readonly TimeSpan TakenBackAfter = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// A hand-over whose newest message is older than this is delivered by whoever sweeps the room: its sender and its
+    /// target are both gone (or stuck), since either would have dealt with it by now.
+    /// </summary>
+    internal static readonly TimeSpan SweptAfter = TimeSpan.FromSeconds(30);
+
+    /// <summary>Bounds the memory of hand-overs dealt with here; older entries go first.</summary>
+    internal const int MaxDealtWith = 10_000;
+
+    private readonly ChatOptions settings = options.Value;
+
     /// <summary>Hand-overs given to polls here and not yet removed, so the next look does not give them again.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> dealtWith = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> dealtWith = new(StringComparer.Ordinal);
+
+    /// <summary>Hand-overs this instance stored whose take-back is due; run at once when the instance stops.</summary>
+    private readonly ConcurrentDictionary<long, PendingTakeBack> takeBacks = new();
+    private long takeBackIds;
 
     public bool Enabled => settings.CrossInstanceHandOver;
 
@@ -101,134 +115,239 @@ public sealed class HandOverRelay(
         var sent = byInstance
             .SelectMany(p => p.Value.Chunk(HandOverRules.MaxQueueNames).Select(chunk => new HandOver(p.Key, chunk, messages, forwarded)))
             .ToList();
+        var stored = new List<HandOverKey>();
         try
         {
-            var stored = new List<HandOverKey>();
             foreach (var batch in sent.Chunk(100))
             {
                 var keys = await handOvers.SendAsync(room, batch, cancellationToken);
                 stored.AddRange(batch.Select((handOver, i) => new HandOverKey(handOver.Target, keys[i])));
             }
-            _ = TakeBackUnclaimedAsync(room, stored, sent);
-            return (stored, []);
         }
         catch (StorageUnavailableException ex)
         {
-            // Nothing of a failed batch is stored; should it have been after all, the page drops the copies by id.
+            // The batches not stored go on the queues; should a failed one have been stored after all, it is taken
+            // back or swept later, and the page drops the second copy by id.
             logger.LogWarning(ex, "Could not hand {Count} message(s) of room {Room} over to other instances; putting them on the queues", messages.Count, room);
-            return ([], all);
+            ScheduleTakeBack(room, stored);
+            return (stored, sent.Skip(stored.Count).SelectMany(h => h.QueueNames).ToList());
         }
+        ScheduleTakeBack(room, stored);
+        return (stored, []);
     }
 
     /// <summary>
     /// The receiving side: gives this instance's hand-overs in the room (those of <paramref name="keys"/>, or all when
-    /// null) to the waiting polls, puts the rest on their queues and says so in the room's signal. Called by the room's
-    /// watcher loop only, one call at a time per room.
+    /// null) to the waiting polls, then delivers the rest elsewhere and removes them. Called by the room's watcher
+    /// loop only, one call at a time per room.
     /// </summary>
     public async Task ReceiveAsync(string room, IReadOnlyCollection<string>? keys, CancellationToken cancellationToken)
     {
-        var received = (await handOvers.ReceiveAsync(room, instance.Id, keys, cancellationToken)).Where(h => dealtWith.TryAdd(h.Key, 0)).ToList();
+        var now = clock.GetUtcNow();
+        var received = (await handOvers.ReceiveAsync(room, instance.Id, keys, cancellationToken)).Where(h => dealtWith.TryAdd(h.Key, now)).ToList();
         if (received.Count == 0)
         {
             return;
         }
-        var missed = new Dictionary<string, (IReadOnlyList<string> Queues, IReadOnlyList<ChatMessage> Messages, bool Forwarded)>(StringComparer.Ordinal);
+        ForgetOldDealtWith(now);
+        var missed = new List<Copies>();
         foreach (var handOver in received)
         {
             var gone = handOver.QueueNames.Where(queue => !polls.TryHand(queue, handOver.Messages)).ToList();
             metrics.Delivered(DeliveryPath.Relay, handOver.Messages.Count * (handOver.QueueNames.Count - gone.Count));
             if (gone.Count > 0)
             {
-                missed[handOver.Key] = (gone, handOver.Messages, handOver.Forwarded);
+                missed.Add(new Copies(gone, handOver.Messages, handOver.Forwarded));
             }
         }
-        // Claiming (removing) them and the puts need not hold up the watcher's next look, nor the answers above.
-        _ = ClaimAndDeliverRestAsync(room, received.Select(h => h.Key).ToList(), missed);
-    }
-
-    private async Task ClaimAndDeliverRestAsync(string room, List<string> keys, Dictionary<string, (IReadOnlyList<string> Queues, IReadOnlyList<ChatMessage> Messages, bool Forwarded)> missed)
-    {
-        IReadOnlyList<string> claimed;
-        try
-        {
-            claimed = await handOvers.ClaimAsync(room, instance.Id, keys, lifetime.ApplicationStopping);
-        }
-        catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
-        {
-            // Left for the next look, which skips them (dealt with), or for their senders to take back.
-            logger.LogDebug(e, "Could not remove {Count} hand-over(s) of room {Room}", keys.Count, room);
-            return;
-        }
-        keys.ForEach(key => dealtWith.TryRemove(key, out _));
-        // What was not claimed here its sender took back and delivers itself.
-        var rest = claimed.Where(missed.ContainsKey).Select(key => missed[key]).ToList();
-        if (rest.Count > 0)
-        {
-            await DeliverElsewhereAsync(room, rest);
-        }
+        // Neither holds up the watcher's next look, nor the answers above.
+        _ = DeliverRestThenRemoveAsync(room, received, missed);
     }
 
     /// <summary>
-    /// The sending side's safety net: a hand-over its target has not claimed after <see cref="TakenBackAfter"/> (the
-    /// instance is gone, or far behind) is claimed back and put on its members' queues, so a lost instance loses no
-    /// message for members who saw no error.
+    /// Removal comes last: should this instance stop or fail before it, the hand-over is still stored and its sender
+    /// (or a sweep) delivers it again; should the removal's answer be lost, a retry finds it gone, which is no error.
     /// </summary>
-    private async Task TakeBackUnclaimedAsync(string room, IReadOnlyList<HandOverKey> stored, IReadOnlyList<HandOver> sent)
+    private async Task DeliverRestThenRemoveAsync(string room, IReadOnlyList<ReceivedHandOver> received, IReadOnlyList<Copies> missed)
+    {
+        try
+        {
+            if (missed.Count > 0 && !await DeliverElsewhereAsync(room, missed))
+            {
+                return; // left stored: taken back by its sender, or swept
+            }
+            var keys = received.Select(h => h.Key).ToList();
+            await RemoveAsync(room, instance.Id, keys);
+            keys.ForEach(key => dealtWith.TryRemove(key, out _));
+        }
+        catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
+        {
+            // Left stored and remembered as dealt with: its sender takes it back, and the page drops the copies it
+            // already has by id.
+            logger.LogDebug(e, "Could not finish {Count} hand-over(s) of room {Room}", received.Count, room);
+        }
+    }
+
+    /// <summary>Tried twice: a removal that failed leaves copies to be delivered twice.</summary>
+    private async Task RemoveAsync(string room, string target, IReadOnlyList<string> keys)
+    {
+        try
+        {
+            await handOvers.RemoveAsync(room, target, keys, lifetime.ApplicationStopped);
+        }
+        catch (StorageUnavailableException)
+        {
+            await handOvers.RemoveAsync(room, target, keys, lifetime.ApplicationStopped);
+        }
+    }
+
+    private void ScheduleTakeBack(string room, IReadOnlyList<HandOverKey> stored)
+    {
+        if (stored.Count == 0)
+        {
+            return;
+        }
+        var id = Interlocked.Increment(ref takeBackIds);
+        takeBacks[id] = new PendingTakeBack(room, stored);
+        _ = TakeBackLaterAsync(id);
+    }
+
+    private async Task TakeBackLaterAsync(long id)
     {
         try
         {
             await Task.Delay(TakenBackAfter, clock, lifetime.ApplicationStopping);
-            var missed = new List<(IReadOnlyList<string> Queues, IReadOnlyList<ChatMessage> Messages, bool Forwarded)>();
-            foreach (var target in stored.GroupBy(k => k.Target))
+        }
+        catch (OperationCanceledException)
+        {
+            return; // the instance is stopping: DrainAsync takes it back now
+        }
+        if (takeBacks.TryRemove(id, out var pending))
+        {
+            await TakeBackAsync(pending);
+        }
+    }
+
+    /// <summary>
+    /// The sending side's safety net: hand-overs still stored (their target is gone, far behind, or this instance is
+    /// stopping) are put on their members' queues and removed.
+    /// </summary>
+    private async Task TakeBackAsync(PendingTakeBack pending)
+    {
+        try
+        {
+            foreach (var target in pending.Stored.GroupBy(k => k.Target))
             {
-                var takenBack = await handOvers.ClaimAsync(room, target.Key, target.Select(k => k.Key).ToList(), lifetime.ApplicationStopping);
-                foreach (var key in takenBack)
+                var left = await handOvers.ReceiveAsync(pending.Room, target.Key, target.Select(k => k.Key).ToList(), lifetime.ApplicationStopped);
+                if (left.Count > 0)
                 {
-                    var handOver = sent[stored.ToList().FindIndex(k => k.Target == target.Key && k.Key == key)];
-                    missed.Add((handOver.QueueNames, handOver.Messages, Forwarded: true));
+                    logger.LogWarning("Taking back {Count} hand-over(s) of room {Room} that their instance did not deal with within {Seconds} s", left.Count, pending.Room, TakenBackAfter.TotalSeconds);
+                    await PutThenRemoveAsync(pending.Room, left);
                 }
-            }
-            if (missed.Count > 0)
-            {
-                logger.LogWarning("Took back {Count} hand-over(s) of room {Room} that their instance did not claim within {Seconds} s; putting them on the queues", missed.Count, room, TakenBackAfter.TotalSeconds);
-                await DeliverElsewhereAsync(room, missed);
             }
         }
         catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
         {
-            logger.LogWarning(e, "Could not check the hand-overs of room {Room} for ones their instance never claimed", room);
+            // Still stored: the next sweep of the room delivers them.
+            logger.LogWarning(e, "Could not check the hand-overs of room {Room} for ones their instance never dealt with", pending.Room);
+        }
+    }
+
+    /// <summary>
+    /// Delivers every hand-over of the room whose newest message is older than <see cref="SweptAfter"/>: its sender
+    /// and its target are gone. Returns how many. Run by room watchers now and then while hand-overs are about.
+    /// </summary>
+    public async Task<int> SweepAsync(string room, CancellationToken cancellationToken)
+    {
+        var cutoff = clock.GetUtcNow() - SweptAfter;
+        var stale = (await handOvers.ReadAllAsync(room, cancellationToken)).Where(h => h.NewestSentAt < cutoff).ToList();
+        if (stale.Count > 0)
+        {
+            logger.LogWarning("Sweeping {Count} hand-over(s) of room {Room} that neither their sender nor their target dealt with", stale.Count, room);
+            await PutThenRemoveAsync(room, stale);
+        }
+        return stale.Count;
+    }
+
+    /// <summary>
+    /// The instance is stopping: takes back every hand-over it stored that may not be dealt with yet, and puts on the
+    /// queues those stored for it in <paramref name="rooms"/>, since its watchers no longer look.
+    /// </summary>
+    public async Task DrainAsync(IReadOnlyCollection<string> rooms, CancellationToken cancellationToken)
+    {
+        var pending = takeBacks.Keys.Select(id => takeBacks.TryRemove(id, out var p) ? p : null).OfType<PendingTakeBack>().ToList();
+        var work = pending.Select(TakeBackAsync).ToList();
+        work.AddRange(rooms.Select(async room =>
+        {
+            try
+            {
+                var mine = (await handOvers.ReceiveAsync(room, instance.Id, null, cancellationToken)).Where(h => !dealtWith.ContainsKey(h.Key)).ToList();
+                if (mine.Count > 0)
+                {
+                    await PutThenRemoveAsync(room, mine);
+                }
+            }
+            catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
+            {
+                logger.LogWarning(e, "Could not hand back the hand-overs of room {Room} while stopping; their senders take them back", room);
+            }
+        }));
+        await Task.WhenAll(work);
+    }
+
+    /// <summary>Every copy of <paramref name="rows"/> onto its queue, then the rows removed; the rows stay if any put failed.</summary>
+    private async Task PutThenRemoveAsync(string room, IReadOnlyList<ReceivedHandOver> rows)
+    {
+        if (await DeliverElsewhereAsync(room, rows.Select(r => new Copies(r.QueueNames, r.Messages, Forwarded: true)).ToList()))
+        {
+            foreach (var target in rows.GroupBy(r => r.Target))
+            {
+                await RemoveAsync(room, target.Key, target.Select(r => r.Key).ToList());
+            }
         }
     }
 
     /// <summary>
     /// Copies whose polls were not where a hand-over expected them: sent on once to where those polls wait now, if
     /// known (cheaper than a put, a receive and a delete each), else put on their queues; then the room's signal.
+    /// False when a copy could not be delivered (its members' polls are told to answer, so their pages check history).
     /// </summary>
-    private async Task DeliverElsewhereAsync(string room, IReadOnlyList<(IReadOnlyList<string> Queues, IReadOnlyList<ChatMessage> Messages, bool Forwarded)> missed)
+    private async Task<bool> DeliverElsewhereAsync(string room, IReadOnlyList<Copies> missed)
     {
+        var stopped = lifetime.ApplicationStopped;
         var putTo = new List<string>();
+        var failed = new List<string>();
+        string? newestFailed = null;
         var forwardedTo = new List<HandOverKey>();
-        var routes = missed.Any(m => !m.Forwarded) ? await FindRoutesAsync(room, lifetime.ApplicationStopping) : Routes.None;
+        var routes = missed.Any(m => !m.Forwarded) ? await FindRoutesAsync(room, stopped) : Routes.None;
         foreach (var (queues, messages, forwarded) in missed)
         {
             // Once only, so a hand-over never chases a poll around.
             var onward = forwarded ? [] : ByInstance(routes, queues);
-            var (stored, notHanded) = await HandOverAsync(room, routes, onward, messages, lifetime.ApplicationStopping, forwarded: true);
+            var (stored, notHanded) = await HandOverAsync(room, routes, onward, messages, stopped, forwarded: true);
             forwardedTo.AddRange(stored);
             var unrouted = queues.Except(onward.Values.SelectMany(q => q)).Concat(notHanded).ToList();
-            putTo.AddRange(await puts.PutAsync(room, unrouted, messages));
+            var put = await puts.PutAsync(room, unrouted, messages);
+            putTo.AddRange(put.Written);
+            if (put.Failed.Count > 0)
+            {
+                failed.AddRange(put.Failed);
+                newestFailed = new[] { newestFailed, messages[^1].Id }.Where(id => id is not null).Max(StringComparer.Ordinal);
+            }
         }
-        if (putTo.Count > 0 || forwardedTo.Count > 0)
+        if (putTo.Count > 0 || forwardedTo.Count > 0 || failed.Count > 0)
         {
             try
             {
-                await signal.RaiseAsync(room, putTo.Distinct(StringComparer.Ordinal).ToList(), lifetime.ApplicationStopping, forwardedTo);
+                await signal.RaiseAsync(room, putTo.Distinct(StringComparer.Ordinal).ToList(), stopped, forwardedTo, failed.Distinct(StringComparer.Ordinal).ToList(), newestFailed);
             }
-            catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
+            catch (StorageUnavailableException e)
             {
-                logger.LogWarning(e, "Could not raise the signal of room {Room} after putting hand-overs on {Count} queue(s)", room, putTo.Count);
+                // Retried in the background; until then the polls find queued copies on their next dequeue attempt.
+                logger.LogWarning(e, "Could not raise the signal of room {Room} after delivering hand-overs elsewhere", room);
             }
         }
+        return failed.Count == 0;
     }
 
     /// <summary>The queues of <paramref name="queues"/> that wait on another instance, by instance.</summary>
@@ -249,10 +368,26 @@ public sealed class HandOverRelay(
     public Task PublishAsync(string room, IReadOnlyCollection<string> queueNames, CancellationToken cancellationToken) =>
         handOvers.PublishWaitingAsync(room, instance.Id, queueNames, clock.GetUtcNow(), cancellationToken);
 
+    private void ForgetOldDealtWith(DateTimeOffset now)
+    {
+        if (dealtWith.Count <= MaxDealtWith)
+        {
+            return;
+        }
+        // Those still here failed to be removed; their senders took them back long ago.
+        foreach (var old in dealtWith.Where(d => now - d.Value > SweptAfter).ToList())
+        {
+            dealtWith.TryRemove(old);
+        }
+    }
+
     /// <summary>Where polls wait elsewhere, as read at <see cref="ReadAt"/> (a <see cref="TimeProvider"/> timestamp).</summary>
     public sealed record Routes(IReadOnlyDictionary<string, string> ByQueue, long ReadAt)
     {
         public static readonly Routes None = new(new Dictionary<string, string>(StringComparer.Ordinal), 0);
     }
-}
 
+    private sealed record Copies(IReadOnlyList<string> Queues, IReadOnlyList<ChatMessage> Messages, bool Forwarded);
+
+    private sealed record PendingTakeBack(string Room, IReadOnlyList<HandOverKey> Stored);
+}

@@ -27,8 +27,11 @@ public sealed class InboxWaiter(
     private readonly TimeSpan linger = TimeSpan.FromMilliseconds(options.Value.PollLingerMilliseconds);
     private readonly TimeSpan inboxTimeToLive = options.Value.InboxMessageTimeToLive;
 
-    /// <summary>Messages oldest first (empty when the time ran out), or null when the inbox no longer exists.</summary>
-    public async Task<IReadOnlyList<ChatMessage>?> WaitAsync(string room, string queueName, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Messages oldest first (empty when the time ran out or the poll was told to answer at once), or null when the
+    /// inbox no longer exists.
+    /// </summary>
+    public async Task<PollResult?> WaitAsync(string room, string queueName, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var watching = watcher.Watch(room, queueName);
         using var poll = polls.Register(queueName);
@@ -45,8 +48,15 @@ public sealed class InboxWaiter(
             var receive = !polls.KnownEmpty(queueName, watcher.Epoch(room));
             while (true)
             {
-                var (handed, look) = poll.Take();
+                var (handed, look, answerNow, missedId) = poll.Take();
                 held.AddRange(handed);
+                if (answerNow)
+                {
+                    // A copy for this member was lost on its way, or this instance is stopping: answer with what we
+                    // hold, and the page checks history.
+                    answered = true;
+                    return new PollResult(Ordered(held.Concat(poll.Close())), missedId);
+                }
                 if (receive || look)
                 {
                     var ticket = polls.BeginLook(queueName, watcher.Epoch(room));
@@ -72,7 +82,7 @@ public sealed class InboxWaiter(
                 if (now >= until)
                 {
                     answered = true;
-                    return Ordered(held.Concat(poll.Close()));
+                    return new PollResult(Ordered(held.Concat(poll.Close())), null);
                 }
                 if (answerAt is null && now + pause < until)
                 {
@@ -121,18 +131,36 @@ public sealed class InboxWaiter(
         }
         try
         {
-            foreach (var payload in InboxPayload.Pack(Ordered(messages)))
-            {
-                await inboxes.DeliverAsync(queueName, payload, inboxTimeToLive, CancellationToken.None);
-            }
+            await PutBackAsync(queueName, InboxPayload.Pack(Ordered(messages)));
             polls.Put(queueName);
             // Other instances may hold this queue as found empty: the signal tells them it is not.
             await signal.RaiseAsync(room, [queueName], CancellationToken.None);
         }
         catch (StorageUnavailableException ex)
         {
-            // The member's page fills the gap from history when it reconnects.
+            // The poll ended because its caller went away: that page reads what it missed from history when it
+            // reconnects (and the signal is retried in the background).
             logger.LogWarning(ex, "Could not return {Count} handed-over message(s) to a queue after its poll ended early", messages.Count);
+        }
+    }
+
+    /// <summary>Tried twice: once the poll is gone these copies exist nowhere else but in history.</summary>
+    private async Task PutBackAsync(string queueName, IReadOnlyList<string> payloads)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                foreach (var payload in payloads)
+                {
+                    await inboxes.DeliverAsync(queueName, payload, inboxTimeToLive, CancellationToken.None);
+                }
+                return;
+            }
+            catch (StorageUnavailableException) when (attempt < 2)
+            {
+                // Once more; a payload put twice reaches the page twice, which drops the copy by id.
+            }
         }
     }
 
@@ -144,3 +172,6 @@ public sealed class InboxWaiter(
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }
+
+/// <summary>A long poll's answer: its messages, and the oldest message it was told a copy of went missing (or null).</summary>
+public sealed record PollResult(IReadOnlyList<ChatMessage> Messages, string? MissedId);

@@ -8,11 +8,19 @@ using FunctionsChat.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsChat.Updates;
 
-public sealed class PollUpdates(MemberAccess access, Presence presence, InboxWaiter waiter, ChatMetrics metrics, IOptions<ChatOptions> options)
+/// <summary>
+/// A long poll's answer: what arrived, and the room's newest message as this instance knows it (or, when a copy for
+/// this member was lost on its way, that message). A client that does not hold <paramref name="LatestId"/> reads
+/// history from a little before it: the completeness check (docs/api.md).
+/// </summary>
+public sealed record UpdatesPage(IReadOnlyList<ChatMessage> Messages, string? LatestId);
+
+public sealed class PollUpdates(MemberAccess access, Presence presence, InboxWaiter waiter, RoomLatest latest, ChatMetrics metrics, IOptions<ChatOptions> options, ILogger<PollUpdates> logger)
 {
     public const int MaxTimeoutSeconds = 30;
     private readonly TimeSpan longestPoll = options.Value.LongestPoll;
@@ -42,9 +50,9 @@ public sealed class PollUpdates(MemberAccess access, Presence presence, InboxWai
         }
         catch (OperationCanceledException) when (callerGone.IsCancellationRequested)
         {
-            // Normal, not a failure: the tab closed or the host is stopping. Should anyone still read this, it is an
-            // empty page, and they poll again.
-            return Api.Ok(new MessagePage([]));
+            // Normal, not a failure: the tab closed or the host cancelled the invocation. Should anyone still read
+            // this, it is an empty page with nothing to check, and they poll again.
+            return Api.Ok(new UpdatesPage([], null));
         }
     });
 
@@ -58,34 +66,47 @@ public sealed class PollUpdates(MemberAccess access, Presence presence, InboxWai
         // A short member timeout shortens every poll (see ChatOptions.LongestPoll), so a live member never expires.
         var wait = timeout < longestPoll ? timeout : longestPoll;
         // The lastSeen write (due every 15 s) runs alongside the wait instead of before it: when many members' writes
-        // fall due together they would otherwise keep their polls from being ready for a hand-over.
-        var seen = presence.MarkSeenAsync(member!, cancellationToken);
-        IReadOnlyList<ChatMessage>? messages;
+        // fall due together they would otherwise keep their polls from being ready for a hand-over. Not on the caller's
+        // token: the caller leaving should not cut it short.
+        var seen = presence.MarkSeenAsync(member!, CancellationToken.None);
+        PollResult? result;
         try
         {
-            messages = await waiter.WaitAsync(room, member!.QueueName, wait, cancellationToken);
+            result = await waiter.WaitAsync(room, member!.QueueName, wait, cancellationToken);
         }
-        catch
+        finally
         {
-            await seen.ContinueWith(static _ => { }, TaskScheduler.Default);
-            throw;
+            // Never awaited: should the write fail or hang, the next poll writes lastSeen (due every 15 s, while a
+            // member expires only after the member timeout without one).
+            Observe(seen);
         }
-        try
+        if (result is null)
         {
-            await seen;
+            metrics.PollAnswered(PollOutcome.Gone);
+            return Api.Gone("This member's inbox is gone: it left or expired. Join again.");
         }
-        catch (Exception e) when (messages is { Count: > 0 } && e is StorageUnavailableException or OperationCanceledException)
-        {
-            // The messages are already taken from the inbox: answer with them; the next poll writes lastSeen.
-        }
-        metrics.PollAnswered(messages switch
-        {
-            null => PollOutcome.Gone,
-            { Count: > 0 } => PollOutcome.Messages,
-            _ => PollOutcome.Empty,
-        });
-        return messages is null
-            ? Api.Gone("This member's inbox is gone: it left or expired. Join again.")
-            : Api.Ok(new MessagePage(messages));
+        metrics.PollAnswered(result.Messages.Count > 0 ? PollOutcome.Messages : PollOutcome.Empty);
+        return Api.Ok(new UpdatesPage(result.Messages, result.MissedId ?? await LatestAsync(room, result.Messages.Count > 0, cancellationToken)));
     }
+
+    /// <summary>
+    /// The room's newest message for the answer. An answer with messages never fails for it: it then reports what is
+    /// known, however old, and the next answer checks again.
+    /// </summary>
+    private async Task<string?> LatestAsync(string room, bool hasMessages, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await latest.GetAsync(room, cancellationToken);
+        }
+        catch (StorageUnavailableException ex) when (hasMessages)
+        {
+            logger.LogDebug(ex, "Could not read the newest message of room {Room}; answering without it", room);
+            return null;
+        }
+    }
+
+    private void Observe(Task seen) => seen.ContinueWith(
+        t => logger.LogDebug(t.Exception, "Could not write lastSeen alongside a poll"),
+        CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 }

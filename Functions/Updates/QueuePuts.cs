@@ -9,51 +9,78 @@ namespace FunctionsChat.Updates;
 
 /// <summary>
 /// Puts messages on members' queues, a bounded number at once, for the fan-out and for hand-overs whose polls had
-/// moved on. One member's queue failing never fails the rest: that member fills the gap from history.
+/// moved on. A failed put is tried once more; one member's queue failing never fails the rest, and the caller is told
+/// which failed, so it can make that member's page check history (<see cref="WaitingPolls.Check"/>).
 /// </summary>
 public sealed class QueuePuts(
     IInboxes inboxes,
     WaitingPolls polls,
     ChatMetrics metrics,
+    TimeProvider clock,
     IHostApplicationLifetime lifetime,
     IOptions<ChatOptions> options,
     ILogger<QueuePuts> logger)
 {
     private readonly ChatOptions settings = options.Value;
 
-    /// <summary>Returns the queues written to (a member who left meanwhile has none).</summary>
-    public async Task<List<string>> PutAsync(string room, IReadOnlyList<string> queues, IReadOnlyList<ChatMessage> messages)
+    /// <summary>Pause before the second try of a put.</summary>
+    internal static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// Returns the queues written to (a member who left meanwhile has none) and those that could not be written. Runs
+    /// to the end even while the instance stops: these copies exist nowhere else yet.
+    /// </summary>
+    public async Task<PutResult> PutAsync(string room, IReadOnlyList<string> queues, IReadOnlyList<ChatMessage> messages)
     {
         var written = new List<string>();
+        var failed = new List<string>();
         if (queues.Count == 0)
         {
-            return written;
+            return new PutResult(written, failed);
         }
         var payloads = InboxPayload.Pack(messages);
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.FanOutParallelism, CancellationToken = lifetime.ApplicationStopping };
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.FanOutParallelism, CancellationToken = lifetime.ApplicationStopped };
         await Parallel.ForEachAsync(queues, parallel, async (queue, token) =>
         {
-            try
+            for (var attempt = 1; ; attempt++)
             {
-                foreach (var payload in payloads)
+                try
                 {
-                    if (!await inboxes.DeliverAsync(queue, payload, settings.InboxMessageTimeToLive, token))
+                    foreach (var payload in payloads)
                     {
-                        return;
+                        if (!await inboxes.DeliverAsync(queue, payload, settings.InboxMessageTimeToLive, token))
+                        {
+                            return;
+                        }
                     }
+                    polls.Put(queue);
+                    lock (written)
+                    {
+                        written.Add(queue);
+                    }
+                    metrics.Delivered(DeliveryPath.Queue, messages.Count);
+                    return;
                 }
-                polls.Put(queue);
-                lock (written)
+                catch (StorageUnavailableException ex) when (attempt == 1)
                 {
-                    written.Add(queue);
+                    logger.LogDebug(ex, "Put to one member of room {Room} failed; trying once more", room);
+                    await Task.Delay(RetryPause, clock, token);
                 }
-                metrics.Delivered(DeliveryPath.Queue, messages.Count);
-            }
-            catch (StorageUnavailableException ex)
-            {
-                logger.LogWarning(ex, "Could not deliver {Count} message(s) up to {MessageId} to one member of room {Room}", messages.Count, messages[^1].Id, room);
+                catch (StorageUnavailableException ex)
+                {
+                    logger.LogWarning(ex, "Could not deliver {Count} message(s) up to {MessageId} to one member of room {Room}", messages.Count, messages[^1].Id, room);
+                    lock (written)
+                    {
+                        failed.Add(queue);
+                    }
+                    return;
+                }
             }
         });
-        return written;
+        return new PutResult(written, failed);
     }
 }
+
+/// <param name="Written">The queues the messages are on now.</param>
+/// <param name="Failed">The queues that could not be written, twice: those members' pages must check history.</param>
+public sealed record PutResult(List<string> Written, List<string> Failed);

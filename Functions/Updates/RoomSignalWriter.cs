@@ -1,14 +1,21 @@
 using FunctionsChat.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace FunctionsChat.Updates;
 
 /// <summary>
 /// This instance's entry in each room's signal: its recent rounds with the queues each put messages on, so the other
-/// instances wake (and stop trusting "found empty" for) exactly those members' polls. Raises of one room are written
-/// one at a time, each with everything recorded so far, so a slow write never overwrites a newer one.
+/// instances wake (and stop trusting "found empty" for) exactly those members' polls, and the newest message it fanned
+/// out completely, which every poll answer reports (<see cref="RoomLatest"/>). Raises of one room are written one at a
+/// time, each with everything recorded so far, so a slow write never overwrites a newer one. A raise that fails is
+/// tried again in the background until one succeeds: until then other instances' polls are not woken.
 /// </summary>
-public sealed class RoomSignalWriter(IRoomSignals signals, ChatInstance instance, TimeProvider clock)
+public sealed class RoomSignalWriter(IRoomSignals signals, ChatInstance instance, TimeProvider clock, IHostApplicationLifetime lifetime, ILogger<RoomSignalWriter> logger)
 {
+    /// <summary>Pauses before the background tries of a raise that failed; past the last, the next raise carries it.</summary>
+    internal static readonly TimeSpan[] RetryPauses = [TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8)];
+
     /// <summary>
     /// Rounds are listed this long (a watcher reads at least every second); a reader that last looked earlier than
     /// that wakes every poll. Short, because every raise rewrites the entry and every watcher reads it.
@@ -27,10 +34,13 @@ public sealed class RoomSignalWriter(IRoomSignals signals, ChatInstance instance
     private bool forgotRooms;
 
     /// <summary>
-    /// Records a round that put messages on <paramref name="putTo"/> (null: maybe any queue) and stored
-    /// <paramref name="handedOver"/>, and raises the room's signal.
+    /// Records a round that put messages on <paramref name="putTo"/> (null: maybe any queue), stored
+    /// <paramref name="handedOver"/>, could not reach <paramref name="missed"/> (with <paramref name="lastId"/>, its newest
+    /// message) and, with <paramref name="fannedOutThrough"/>, completed the fan-out of the room's messages up to that id;
+    /// then raises the room's signal. Throws when the write fails (it is then retried in the background).
     /// </summary>
-    public async Task RaiseAsync(string room, IReadOnlyCollection<string>? putTo, CancellationToken cancellationToken, IReadOnlyList<HandOverKey>? handedOver = null)
+    public async Task RaiseAsync(string room, IReadOnlyCollection<string>? putTo, CancellationToken cancellationToken, IReadOnlyList<HandOverKey>? handedOver = null,
+        IReadOnlyList<string>? missed = null, string? lastId = null, string? fannedOutThrough = null)
     {
         RoomRounds state;
         lock (gate)
@@ -43,21 +53,93 @@ public sealed class RoomSignalWriter(IRoomSignals signals, ChatInstance instance
                 rooms[room] = state = new RoomRounds(forgotRooms ? sequence : 0);
             }
             var named = putTo is { Count: <= MaxNamedQueues } ? putTo.ToList() : null;
-            state.Add(new SignalRound(++sequence, clock.GetUtcNow(), named, handedOver is { Count: > 0 } ? handedOver : null), clock.GetUtcNow() - RoundsKeptFor);
+            var missing = missed is { Count: > 0 } ? missed.Take(MaxNamedQueues).ToList() : null;
+            state.Add(new SignalRound(++sequence, clock.GetUtcNow(), named, handedOver is { Count: > 0 } ? handedOver : null, missing, missing is null ? null : lastId), clock.GetUtcNow() - RoundsKeptFor);
+            state.FannedOut(fannedOutThrough);
+        }
+        try
+        {
+            await WriteAsync(room, state, cancellationToken);
+        }
+        catch (Exception e) when (e is StorageUnavailableException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            _ = RetryAsync(room, state);
+            throw;
+        }
+    }
+
+    /// <summary>Writes everything recorded for the room, unless a write since the last change already did.</summary>
+    public Task FlushAsync(string room, CancellationToken cancellationToken)
+    {
+        RoomRounds? state;
+        lock (gate)
+        {
+            state = rooms.GetValueOrDefault(room);
+        }
+        return state is null ? Task.CompletedTask : WriteAsync(room, state, cancellationToken);
+    }
+
+    /// <summary>Writes everything recorded for the room, unless a newer write already carried it.</summary>
+    private async Task WriteAsync(string room, RoomRounds state, CancellationToken cancellationToken)
+    {
+        long version;
+        lock (gate)
+        {
+            version = state.Version;
         }
         await state.Writes.WaitAsync(cancellationToken);
         try
         {
+            if (state.WrittenVersion >= version)
+            {
+                return; // a write that waited ahead of this one carried it
+            }
             WriterSignal signal;
             lock (gate)
             {
                 signal = state.Snapshot();
+                version = state.Version;
             }
             await signals.RaiseAsync(room, instance.Id, signal, cancellationToken);
+            state.WrittenVersion = Math.Max(state.WrittenVersion, version);
         }
         finally
         {
             state.Writes.Release();
+        }
+    }
+
+    /// <summary>One background retry loop per room at a time; it ends once a write (its own or a later raise) succeeded.</summary>
+    private async Task RetryAsync(string room, RoomRounds state)
+    {
+        if (Interlocked.Exchange(ref state.Retrying, 1) == 1)
+        {
+            return;
+        }
+        try
+        {
+            foreach (var pause in RetryPauses)
+            {
+                await Task.Delay(pause, clock, lifetime.ApplicationStopping);
+                try
+                {
+                    await WriteAsync(room, state, lifetime.ApplicationStopping);
+                    return;
+                }
+                catch (StorageUnavailableException ex)
+                {
+                    logger.LogDebug(ex, "Could not raise the signal of room {Room} yet", room);
+                }
+            }
+            logger.LogWarning("Gave up raising the signal of room {Room}; its next round carries what it missed", room);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: the pages of members waiting elsewhere read what they miss from history.
+        }
+        finally
+        {
+            Interlocked.Exchange(ref state.Retrying, 0);
         }
     }
 
@@ -78,13 +160,30 @@ public sealed class RoomSignalWriter(IRoomSignals signals, ChatInstance instance
     private sealed class RoomRounds(long droppedThrough)
     {
         private readonly List<SignalRound> rounds = [];
+        private string? latestId;
 
         public SemaphoreSlim Writes { get; } = new(1, 1);
+
+        /// <summary>Grows with every change; a write carries all changes up to the version it snapshotted.</summary>
+        public long Version { get; private set; }
+
+        public long WrittenVersion { get; set; }
+
+        public int Retrying;
+
+        public void FannedOut(string? id)
+        {
+            if (id is not null && (latestId is null || string.CompareOrdinal(id, latestId) > 0))
+            {
+                latestId = id;
+            }
+        }
 
         public DateTimeOffset LatestAt => rounds.Count > 0 ? rounds[^1].At : DateTimeOffset.MinValue;
 
         public void Add(SignalRound round, DateTimeOffset keepSince)
         {
+            Version++;
             rounds.Add(round);
             while (rounds.Count > 1 && (rounds[0].At < keepSince || rounds.Sum(r => (r.PutTo?.Count ?? 0) + (r.HandedOver?.Count ?? 0)) > MaxQueueNamesListed))
             {
@@ -93,6 +192,6 @@ public sealed class RoomSignalWriter(IRoomSignals signals, ChatInstance instance
             }
         }
 
-        public WriterSignal Snapshot() => new(droppedThrough, [.. rounds]);
+        public WriterSignal Snapshot() => new(droppedThrough, [.. rounds], latestId);
     }
 }

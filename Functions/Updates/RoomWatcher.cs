@@ -20,6 +20,7 @@ public sealed class RoomWatcher(
     ChatInstance instance,
     WaitingPolls polls,
     HandOverRelay relay,
+    RoomLatest latest,
     TimeProvider clock,
     IHostApplicationLifetime lifetime,
     IOptions<ChatOptions> options,
@@ -53,6 +54,14 @@ public sealed class RoomWatcher(
 
     internal static readonly TimeSpan PublishSpacing = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>While hand-overs were about in a room this recently, its watch sweeps it this often (<see cref="HandOverRelay.SweepAsync"/>).</summary>
+    internal static readonly TimeSpan SweepEvery = TimeSpan.FromSeconds(30);
+
+    internal static readonly TimeSpan SweepWhileHandOversSeenFor = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long a watch loop that failed unexpectedly waits before it reads again.</summary>
+    internal static readonly TimeSpan PauseAfterFault = TimeSpan.FromSeconds(1);
+
     /// <summary>The first read of a new watch wakes for signals this recent: a poll may have looked just before them.</summary>
     private static readonly TimeSpan FirstReadOverlap = TimeSpan.FromSeconds(2);
 
@@ -84,8 +93,8 @@ public sealed class RoomWatcher(
         }
         if (started is not null)
         {
-            _ = WatchRoomAsync(room, started);
-            _ = PublishWaitingAsync(room, started);
+            _ = KeepRunningAsync(room, started, WatchRoomAsync, "watch");
+            _ = KeepRunningAsync(room, started, PublishWaitingAsync, "publishing");
         }
         return registration;
     }
@@ -143,6 +152,47 @@ public sealed class RoomWatcher(
         }
     }
 
+    /// <summary>
+    /// Runs one of a room's loops again after any failure it did not expect (a row it cannot read, a refused call),
+    /// for as long as the room is watched: a loop that died would leave its polls unwoken and its hand-overs waiting
+    /// for their take-back.
+    /// </summary>
+    private async Task KeepRunningAsync(string room, RoomState state, Func<string, RoomState, Task> loop, string what)
+    {
+        var stopping = lifetime.ApplicationStopping;
+        while (true)
+        {
+            try
+            {
+                await loop(room, state);
+                return;
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "The {What} loop of room {Room} failed; it starts again", what, room);
+            }
+            lock (gate)
+            {
+                if (state.Ended)
+                {
+                    return;
+                }
+            }
+            try
+            {
+                await Task.Delay(PauseAfterFault, clock, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
     private async Task WatchRoomAsync(string room, RoomState state)
     {
         var stopping = lifetime.ApplicationStopping;
@@ -190,9 +240,11 @@ public sealed class RoomWatcher(
                 }
             }
             IReadOnlyDictionary<string, WriterSignal> raised;
+            var readStarted = clock.GetUtcNow();
             try
             {
                 raised = await signals.ReadAsync(room, stopping);
+                latest.Read(room, raised, readStarted);
             }
             catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
             {
@@ -200,7 +252,7 @@ public sealed class RoomWatcher(
                 first = false;
                 continue;
             }
-            var (wakeAll, putTo, handedHere) = Evaluate(state, raised, first);
+            var (wakeAll, putTo, handedHere, checks) = Evaluate(state, raised, first);
             if (relay.Enabled && (wakeAll || first || state.HandOversPending || handedHere.Count > 0))
             {
                 // By key when every new round is known; otherwise (and on a new watch, for any left over) all of them.
@@ -220,7 +272,56 @@ public sealed class RoomWatcher(
             first = false;
             // Precise news wakes only the polls of the queues put to, and drops what was known of those queues here.
             (wake ?? putTo)?.ForEach(polls.Put);
+            checks.ForEach(c => polls.Check(c.Queue, c.MissedId));
+            await SweepIfDueAsync(room, state, stopping);
         }
+    }
+
+    private async Task SweepIfDueAsync(string room, RoomState state, CancellationToken stopping)
+    {
+        var now = clock.GetUtcNow();
+        if (!relay.Enabled || now - state.HandOversSeenAt > SweepWhileHandOversSeenFor || now - state.SweptAt < SweepEvery)
+        {
+            return;
+        }
+        state.SweptAt = now;
+        try
+        {
+            await relay.SweepAsync(room, stopping);
+        }
+        catch (StorageUnavailableException e)
+        {
+            logger.LogDebug(e, "Room watcher of {Room} could not sweep its hand-overs", room);
+        }
+    }
+
+    /// <summary>
+    /// The instance is stopping: withdraws every waiting set it published, so no round hands over to it any more.
+    /// Returns the rooms where hand-overs may still be stored for it.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> WithdrawAllAsync(CancellationToken cancellationToken)
+    {
+        List<string> published;
+        List<string> takingHandOvers;
+        var now = clock.GetUtcNow();
+        lock (gate)
+        {
+            published = [.. rooms.Where(r => r.Value.Published.Count > 0).Select(r => r.Key)];
+            takingHandOvers = [.. rooms.Where(r => r.Value.TakesHandOvers(now)).Select(r => r.Key)];
+        }
+        await Task.WhenAll(published.Select(async room =>
+        {
+            try
+            {
+                await relay.PublishAsync(room, [], cancellationToken);
+            }
+            catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
+            {
+                // Trusted for up to 30 s more: rounds hand over to this instance and take it back after 10 s.
+                logger.LogWarning(e, "Could not withdraw the waiting polls of room {Room} while stopping", room);
+            }
+        }));
+        return takingHandOvers;
     }
 
     /// <summary>
@@ -228,7 +329,7 @@ public sealed class RoomWatcher(
     /// record is incomplete, or a round put to "any queue"), else which queues were put to; and the keys of the new
     /// hand-overs to this instance.
     /// </summary>
-    private (bool WakeAll, List<string>? PutTo, List<string> HandedHere) Evaluate(RoomState state, IReadOnlyDictionary<string, WriterSignal> raised, bool first)
+    private (bool WakeAll, List<string>? PutTo, List<string> HandedHere, List<(string Queue, string MissedId)> Checks) Evaluate(RoomState state, IReadOnlyDictionary<string, WriterSignal> raised, bool first)
     {
         var now = clock.GetUtcNow();
         lock (gate)
@@ -237,12 +338,22 @@ public sealed class RoomWatcher(
             var wakeAll = false;
             var putTo = new List<string>();
             var handedHere = new List<string>();
+            var checks = new List<(string Queue, string MissedId)>();
             foreach (var (writer, signal) in raised)
             {
+                if (signal.Rounds.Any(r => r.HandedOver is not null) && signal.Latest.At > state.HandOversSeenAt)
+                {
+                    state.HandOversSeenAt = signal.Latest.At;
+                }
                 if (writer == instance.Id)
                 {
                     continue; // this instance's own polls were handed their messages or woken by its puts
                 }
+                // Rounds new to this watch that could not reach some queues: those polls answer and their pages check.
+                var seenBefore = state.Seen.TryGetValue(writer, out var last) ? last : (long?)null;
+                checks.AddRange(signal.Rounds
+                    .Where(r => r.Missed is not null && r.LastId is not null && (seenBefore is { } s ? r.Sequence > s : r.At >= state.WatchStarted - FirstReadOverlap))
+                    .SelectMany(r => r.Missed!.Select(queue => (queue, r.LastId!))));
                 var latest = signal.Latest.Sequence;
                 if (signal.Latest.At > state.OthersSeenAt)
                 {
@@ -285,7 +396,7 @@ public sealed class RoomWatcher(
                 state.Saw(now, rounds);
                 state.Changed.TrySetResult();
             }
-            return (wakeAll, putTo.Count > 0 ? [.. putTo.Distinct(StringComparer.Ordinal)] : null, handedHere);
+            return (wakeAll, putTo.Count > 0 ? [.. putTo.Distinct(StringComparer.Ordinal)] : null, handedHere, checks);
         }
     }
 
@@ -441,6 +552,11 @@ public sealed class RoomWatcher(
 
         /// <summary>The watch is over; its publishing stops.</summary>
         public bool Ended { get; set; }
+
+        /// <summary>When a round in the room's signal last stored hand-overs (any writer's, this one's too).</summary>
+        public DateTimeOffset HandOversSeenAt { get; set; } = DateTimeOffset.MinValue;
+
+        public DateTimeOffset SweptAt { get; set; } = DateTimeOffset.MinValue;
 
         /// <summary>A look for hand-overs failed; the next read looks again.</summary>
         public bool HandOversPending { get; set; }

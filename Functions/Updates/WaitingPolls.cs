@@ -21,6 +21,7 @@ public sealed class WaitingPolls
 
     private readonly ConcurrentDictionary<string, PollList> waiting = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, LookTicket> knownEmpty = new(StringComparer.Ordinal);
+    private volatile bool stopping;
 
     /// <summary>Registers a poll of <paramref name="queueName"/>; dispose it (after <see cref="WaitingPoll.Close"/>) when the poll ends.</summary>
     public WaitingPoll Register(string queueName)
@@ -35,6 +36,10 @@ public sealed class WaitingPolls
                 if (!list.Detached)
                 {
                     list.Add(poll);
+                    if (stopping)
+                    {
+                        poll.AnswerNow(null);
+                    }
                     return poll;
                 }
             }
@@ -116,6 +121,37 @@ public sealed class WaitingPolls
     public bool KnownEmpty(string queueName, object? roomEpoch) =>
         roomEpoch is not null && knownEmpty.TryGetValue(queueName, out var current) && current.Empty && ReferenceEquals(current.Epoch, roomEpoch);
 
+    /// <summary>
+    /// A copy of message <paramref name="missedId"/> for <paramref name="queueName"/> could not be delivered: its polls
+    /// waiting here answer at once, naming it, so the member's page reads it from history.
+    /// </summary>
+    public void Check(string queueName, string missedId)
+    {
+        if (waiting.TryGetValue(queueName, out var list))
+        {
+            lock (list)
+            {
+                list.ForEach(poll => poll.AnswerNow(missedId));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The instance is stopping: every poll waiting here, and every one that starts from now on, answers at once with
+    /// what it holds, so its page polls again elsewhere and checks what it missed, instead of losing the connection.
+    /// </summary>
+    public void AnswerAll()
+    {
+        stopping = true;
+        foreach (var list in waiting.Values)
+        {
+            lock (list)
+            {
+                list.ForEach(poll => poll.AnswerNow(null));
+            }
+        }
+    }
+
     /// <summary>Forgets a member that left: wakes its polls (they find the queue gone) and drops what is known of it.</summary>
     public void Forget(string queueName) => Wake(queueName);
 
@@ -154,6 +190,8 @@ public sealed class WaitingPolls
         private readonly List<ChatMessage> handed = [];
         private TaskCompletionSource woken = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private bool lookRequested;
+        private bool answerNow;
+        private string? missedId;
         private bool closed;
 
         public string QueueName => queueName;
@@ -171,11 +209,12 @@ public sealed class WaitingPolls
         }
 
         /// <summary>
-        /// Takes what was handed over since the last call, and whether the poll was asked to look at its queue
-        /// (<see cref="WaitingPolls.Wake"/>); the next <see cref="Woken"/> then waits for something new. The poll stays
-        /// open for more.
+        /// Takes what was handed over since the last call, whether the poll was asked to look at its queue
+        /// (<see cref="WaitingPolls.Wake"/>), and whether it must answer at once (<see cref="WaitingPolls.Check"/>,
+        /// <see cref="WaitingPolls.AnswerAll"/>) and which missed message to name then; the next <see cref="Woken"/> then
+        /// waits for something new. The poll stays open for more.
         /// </summary>
-        public (IReadOnlyList<ChatMessage> Handed, bool Look) Take()
+        public (IReadOnlyList<ChatMessage> Handed, bool Look, bool AnswerNow, string? MissedId) Take()
         {
             lock (gate)
             {
@@ -183,11 +222,11 @@ public sealed class WaitingPolls
                 handed.Clear();
                 var look = lookRequested;
                 lookRequested = false;
-                if (woken.Task.IsCompleted)
+                if (woken.Task.IsCompleted && !answerNow)
                 {
                     woken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 }
-                return (taken, look);
+                return (taken, look, answerNow, missedId);
             }
         }
 
@@ -223,6 +262,20 @@ public sealed class WaitingPolls
                 handed.AddRange(messages);
                 woken.TrySetResult();
                 return true;
+            }
+        }
+
+        /// <summary>Makes the poll answer at once; the oldest missed message named wins, as the page reads history from before it.</summary>
+        internal void AnswerNow(string? missed)
+        {
+            lock (gate)
+            {
+                answerNow = true;
+                if (missed is not null && (missedId is null || string.CompareOrdinal(missed, missedId) < 0))
+                {
+                    missedId = missed;
+                }
+                woken.TrySetResult();
             }
         }
 

@@ -73,14 +73,15 @@ export function createApi({ base, fetch = (...args) => globalThis.fetch(...args)
       const suffix = query.toString() ? `?${query}` : '';
       return (await request('GET', `${roomPath(room)}/messages${suffix}`, { signal })).messages;
     },
-    updates: async (room, timeoutSeconds, token, signal) =>
-      (
-        await request('GET', `${roomPath(room)}/updates?timeout=${timeoutSeconds}`, {
-          token,
-          signal,
-          timeoutMs: timeoutSeconds * 1000 + LONG_POLL_GRACE_MS,
-        })
-      ).messages,
+    /** Resolves to `{ messages, latestId }`: latestId (may be absent) feeds the completeness check. */
+    updates: async (room, timeoutSeconds, token, signal) => {
+      const page = await request('GET', `${roomPath(room)}/updates?timeout=${timeoutSeconds}`, {
+        token,
+        signal,
+        timeoutMs: timeoutSeconds * 1000 + LONG_POLL_GRACE_MS,
+      });
+      return { messages: page.messages, latestId: page.latestId ?? null };
+    },
     members: async (room) => (await request('GET', `${roomPath(room)}/members`)).members,
     leave: (room, userId, token) =>
       request('DELETE', `${roomPath(room)}/members/${encodeURIComponent(userId)}`, { token }),

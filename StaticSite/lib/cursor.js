@@ -42,3 +42,12 @@ export function readMissing(readPage, held, limit = 100) {
   const after = overlapCursor(held);
   return after ? readAllAfter(readPage, after, limit) : readPage({ limit });
 }
+
+/**
+ * What the completeness check reads when `id` was named and never arrived: every page after the overlapping cursor
+ * of the messages we hold before `id` (a hole may sit below newer messages we do hold), or the newest page when there
+ * is no safe cursor.
+ */
+export function readMissingBefore(readPage, held, id, limit = 100) {
+  return readMissing(readPage, held.filter((m) => m.id < id), limit);
+}

@@ -10,7 +10,7 @@ const KEEP_ALIVE_TIMEOUT_SECONDS = 1;
 /**
  * Runs until `signal` aborts. `catchUp()` reads history with an overlapping cursor (see cursor.js) and merges it.
  * `poll(member, seconds)` is the long-poll request, used briefly as a keep-alive; what it returns is merged too
- * (the member's queue still receives every message).
+ * (the member's queue still receives every message). Reading history every interval is its own completeness check.
  */
 export async function runPolling({
   session,
@@ -32,7 +32,7 @@ export async function runPolling({
       await catchUp(signal);
       if (now() - lastKeepAlive >= keepAliveMs) {
         member = await session.ensure();
-        onMessages(await poll(member, KEEP_ALIVE_TIMEOUT_SECONDS, signal));
+        onMessages((await poll(member, KEEP_ALIVE_TIMEOUT_SECONDS, signal)).messages);
         lastKeepAlive = now();
       }
       backoff.reset();

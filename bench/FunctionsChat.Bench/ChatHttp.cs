@@ -73,7 +73,14 @@ public sealed class ChatHttp : IDisposable
     }
 
     public async Task<IReadOnlyList<WireMessage>> PollAsync(JoinedMember member, int timeoutSeconds, CancellationToken cancellationToken) =>
-        await MessagesAsync(Route(member), $"api/rooms/{member.Room}/updates?timeout={timeoutSeconds}", member.Token, cancellationToken);
+        (await PollPageAsync(member, timeoutSeconds, cancellationToken)).Messages;
+
+    /// <summary>A poll's answer with the room's newest message id it names (the completeness check), if any.</summary>
+    public async Task<(IReadOnlyList<WireMessage> Messages, string? LatestId)> PollPageAsync(JoinedMember member, int timeoutSeconds, CancellationToken cancellationToken)
+    {
+        var body = await BodyAsync(Route(member), $"api/rooms/{member.Room}/updates?timeout={timeoutSeconds}", member.Token, cancellationToken);
+        return (Messages(body), body.TryGetProperty("latestId", out var latest) && latest.ValueKind == JsonValueKind.String ? latest.GetString() : null);
+    }
 
     public async Task<IReadOnlyList<WireMessage>> HistoryAsync(JoinedMember member, string? after, int limit, CancellationToken cancellationToken) =>
         await MessagesAsync(Route(member), string.Create(CultureInfo.InvariantCulture, $"api/rooms/{member.Room}/messages?limit={limit}") + (after is null ? "" : $"&after={after}"), null, cancellationToken);
@@ -97,14 +104,19 @@ public sealed class ChatHttp : IDisposable
 
     public void Dispose() => http.Dispose();
 
-    private async Task<IReadOnlyList<WireMessage>> MessagesAsync(Uri instance, string path, string? token, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<WireMessage>> MessagesAsync(Uri instance, string path, string? token, CancellationToken cancellationToken) =>
+        Messages(await BodyAsync(instance, path, token, cancellationToken));
+
+    private async Task<JsonElement> BodyAsync(Uri instance, string path, string? token, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(HttpMethod.Get, instance, path, token, null, cancellationToken);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>(Json, cancellationToken);
-        return body.GetProperty("messages").EnumerateArray()
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Json, cancellationToken);
+    }
+
+    private static List<WireMessage> Messages(JsonElement body) =>
+        body.GetProperty("messages").EnumerateArray()
             .Select(m => new WireMessage(m.GetProperty("id").GetString()!, m.GetProperty("text").GetString()!))
             .ToList();
-    }
 
     /// <summary>Throws <see cref="HttpRequestException"/> (already counted) on any non-success status or network failure.</summary>
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri instance, string path, string? token, object? body, CancellationToken cancellationToken)

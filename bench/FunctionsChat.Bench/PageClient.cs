@@ -5,9 +5,11 @@ using System.Net;
 namespace FunctionsChat.Bench;
 
 /// <summary>
-/// A member that behaves like the page (StaticSite/lib/longpoll.js, cursor.js, merge.js, outbox.js): it reads history
-/// before its first poll and again after every failed request (a "gap fill"), from a cursor a few seconds behind the
-/// newest message it holds, shows each message id once, and retries a failed send with the same clientMessageId.
+/// A member that behaves like the page (StaticSite/lib/longpoll.js, cursor.js, merge.js, outbox.js, completeness.js):
+/// it reads history after joining and again after every failed request (a "gap fill"), from a cursor a few seconds
+/// behind the newest message it holds; when an answer names a message it does not hold and that message has not come
+/// within the grace, it reads history from a little before it (a "completeness fill"); it shows each message id
+/// once, and retries a failed send with the same clientMessageId.
 /// Unlike the page it never rejoins: a lost membership (401/403/410) is counted and the member keeps backing off.
 /// </summary>
 public static class PageClient
@@ -18,12 +20,16 @@ public static class PageClient
     /// <summary>The page's PAGE_SIZE.</summary>
     private const int PageSize = 100;
 
+    /// <summary>completeness.js's CHECK_GRACE_MS.</summary>
+    private static readonly TimeSpan CheckGrace = TimeSpan.FromSeconds(2);
+
     /// <summary>outbox.js gives up well before the server forgets a clientMessageId (10 minutes).</summary>
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(5);
 
     public static async Task ReceiveAsync(ChatHttp http, JoinedMember member, int timeoutSeconds, Tally tally, PageStats stats, CancellationToken stop)
     {
         var held = new SortedSet<string>(StringComparer.Ordinal);
+        var check = new CompletenessCheck(http, member, held, tally, stats, stop);
         var backoff = new Backoff();
         var initialLoad = true;
         var needsFill = true;
@@ -34,7 +40,7 @@ public static class PageClient
             {
                 if (needsFill)
                 {
-                    var filled = await ReadMissingAsync(http, member, held, initialLoad ? null : stats, stop);
+                    var filled = await ReadMissingAsync(http, member, Snapshot(held), before: null, initialLoad ? null : stats, stop);
                     var fresh = Keep(filled, held);
                     tally.Arrived(member.Index, fresh.Select(m => m.Text), viaFill: !initialLoad);
                     if (!initialLoad)
@@ -44,11 +50,12 @@ public static class PageClient
                     initialLoad = needsFill = false;
                     brokenSince = null;
                 }
-                var messages = await http.PollAsync(member, timeoutSeconds, stop);
+                var (messages, latestId) = await http.PollPageAsync(member, timeoutSeconds, stop);
                 backoff.Reset();
                 var polled = Keep(messages, held);
                 stats.PollDuplicatesDropped(messages.Count - polled.Count);
                 tally.Arrived(member.Index, polled.Select(m => m.Text));
+                check.Expect(latestId);
             }
             catch (HttpRequestException e)
             {
@@ -63,6 +70,66 @@ public static class PageClient
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// completeness.js: an id an answer named that is not held is read from history once the grace has passed without
+    /// it, alongside the polls (which go on meanwhile).
+    /// </summary>
+    private sealed class CompletenessCheck(ChatHttp http, JoinedMember member, SortedSet<string> held, Tally tally, PageStats stats, CancellationToken stop)
+    {
+        private string? expected;
+        private bool timing;
+
+        public void Expect(string? id)
+        {
+            lock (held)
+            {
+                if (id is null || held.Contains(id) || (held.Count > 0 && string.CompareOrdinal(id, held.Min) < 0))
+                {
+                    return;
+                }
+                if (expected is null || string.CompareOrdinal(id, expected) < 0)
+                {
+                    expected = id;
+                }
+                if (timing)
+                {
+                    return;
+                }
+                timing = true;
+            }
+            _ = CheckLaterAsync();
+        }
+
+        private async Task CheckLaterAsync()
+        {
+            try
+            {
+                await Task.Delay(CheckGrace, stop);
+                string? missing;
+                lock (held)
+                {
+                    missing = expected is not null && !held.Contains(expected) ? expected : null;
+                    expected = null;
+                    timing = false;
+                }
+                if (missing is not null)
+                {
+                    var filled = await ReadMissingAsync(http, member, Snapshot(held), before: missing, stats, stop);
+                    var fresh = Keep(filled, held);
+                    stats.CompletenessFillDone(member.Index, fresh.Count);
+                    tally.Arrived(member.Index, fresh.Select(m => m.Text), viaFill: true);
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+            {
+                lock (held)
+                {
+                    timing = false; // the next answer that names it checks again
+                }
             }
         }
     }
@@ -96,16 +163,34 @@ public static class PageClient
         e.StatusCode is null or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)e.StatusCode >= 500;
 
     /// <summary>merge.js: the messages whose ids are not held yet, now held.</summary>
-    private static List<WireMessage> Keep(IReadOnlyList<WireMessage> messages, SortedSet<string> held) =>
-        messages.Where(m => held.Add(m.Id)).ToList();
+    private static List<WireMessage> Keep(IReadOnlyList<WireMessage> messages, SortedSet<string> held)
+    {
+        lock (held)
+        {
+            return messages.Where(m => held.Add(m.Id)).ToList();
+        }
+    }
+
+    private static SortedSet<string> Snapshot(SortedSet<string> held)
+    {
+        lock (held)
+        {
+            return new SortedSet<string>(held, StringComparer.Ordinal);
+        }
+    }
 
     /// <summary>
-    /// cursor.js's readMissing: the newest page when no held message is at least <see cref="Overlap"/> older than the
-    /// newest held one, otherwise every page after the newest such message. <paramref name="stats"/> counts the reads
-    /// of a gap fill (null for the initial load).
+    /// cursor.js's readMissing (and with <paramref name="before"/>, readMissingBefore: only held ids below it count):
+    /// the newest page when no held message is at least <see cref="Overlap"/> older than the newest held one, otherwise
+    /// every page after the newest such message. <paramref name="stats"/> counts the reads of a fill (null for the
+    /// initial load).
     /// </summary>
-    private static async Task<IReadOnlyList<WireMessage>> ReadMissingAsync(ChatHttp http, JoinedMember member, SortedSet<string> held, PageStats? stats, CancellationToken stop)
+    private static async Task<IReadOnlyList<WireMessage>> ReadMissingAsync(ChatHttp http, JoinedMember member, SortedSet<string> held, string? before, PageStats? stats, CancellationToken stop)
     {
+        if (before is not null)
+        {
+            held.RemoveWhere(id => string.CompareOrdinal(id, before) >= 0);
+        }
         var after = OverlapCursor(held);
         var collected = new List<WireMessage>();
         while (true)

@@ -14,6 +14,8 @@ public sealed class PageStats
     private long sendRetries;
     private long sendsGivenUp;
     private long longestGapTicks;
+    private long completenessFills;
+    private long completenessFound;
 
     public long GapFills => Interlocked.Read(ref gapFills);
 
@@ -29,6 +31,13 @@ public sealed class PageStats
         while (gap.Ticks > (seen = Interlocked.Read(ref longestGapTicks)) && Interlocked.CompareExchange(ref longestGapTicks, gap.Ticks, seen) != seen)
         {
         }
+    }
+
+    /// <summary>A completeness fill read history because an answer named a message that never came; it found <paramref name="found"/>.</summary>
+    public void CompletenessFillDone(int member, int found)
+    {
+        Interlocked.Increment(ref completenessFills);
+        Interlocked.Add(ref completenessFound, found);
     }
 
     public void PollDuplicatesDropped(int count) => Interlocked.Add(ref pollDuplicatesDropped, count);
@@ -58,7 +67,9 @@ public sealed class PageStats
             GapFills == 0 ? null : Math.Round(TimeSpan.FromTicks(Interlocked.Read(ref longestGapTicks)).TotalMilliseconds, 1),
             Interlocked.Read(ref membershipLost),
             Interlocked.Read(ref sendRetries),
-            Interlocked.Read(ref sendsGivenUp));
+            Interlocked.Read(ref sendsGivenUp),
+            Interlocked.Read(ref completenessFills),
+            Interlocked.Read(ref completenessFound));
     }
 }
 
@@ -66,7 +77,8 @@ public sealed class PageStats
 /// What a person on the page would have seen. Lost: accepted messages a member never showed, polls and gap fills
 /// together. Duplicates shown: the same message twice at one member after the de-duplication by id (0 unless one
 /// message was stored twice). The dropped counts are what the de-duplication removed: copies the polls brought
-/// (what strict mode counts as duplicates) and the overlap a fill re-reads on purpose.
+/// (what strict mode counts as duplicates) and the overlap a fill re-reads on purpose. Completeness fills: history
+/// reads because an answer named a message the member did not get within the grace, and the messages they found.
 /// </summary>
 public sealed record PageResult(
     long LostAfterGapFill,
@@ -83,4 +95,6 @@ public sealed record PageResult(
     double? LongestGapMs,
     long MembershipLost,
     long SendRetries,
-    long SendsGivenUp);
+    long SendsGivenUp,
+    long CompletenessFills,
+    long CompletenessFillFound);

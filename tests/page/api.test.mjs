@@ -43,18 +43,20 @@ test('history builds its query and unwraps the messages array', async () => {
   assert.equal(calls[1].url, '/api/rooms/lobby/messages');
 });
 
-test('updates asks for the timeout with the token; leave resolves to null on 204', async () => {
+test('updates asks for the timeout with the token and passes on the latest id; leave resolves to null on 204', async () => {
   const { fetch, calls } = scriptedFetch(
-    () => jsonResponse(200, { messages: [] }),
+    () => jsonResponse(200, { messages: [], latestId: 'x9' }),
     () => new Response(null, { status: 204 }),
+    () => jsonResponse(200, { messages: [{ id: 'a' }] }),
   );
   const api = createApi({ base: '/api', fetch });
-  assert.deepEqual(await api.updates('lobby', 30, 'tok'), []);
+  assert.deepEqual(await api.updates('lobby', 30, 'tok'), { messages: [], latestId: 'x9' });
   assert.equal(calls[0].url, '/api/rooms/lobby/updates?timeout=30');
   assert.equal(calls[0].headers.Authorization, 'Bearer tok');
   assert.equal(await api.leave('lobby', 'u 1', 'tok'), null);
   assert.equal(calls[1].url, '/api/rooms/lobby/members/u%201');
   assert.equal(calls[1].method, 'DELETE');
+  assert.deepEqual(await api.updates('lobby', 30, 'tok'), { messages: [{ id: 'a' }], latestId: null }, 'an older server names none');
 });
 
 test('a problem body becomes an ApiError with status, title, detail and a readable message', async () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OVERLAP_MS, overlapCursor, readAllAfter, readMissing } from '../../StaticSite/lib/cursor.js';
+import { OVERLAP_MS, overlapCursor, readAllAfter, readMissing, readMissingBefore } from '../../StaticSite/lib/cursor.js';
 
 const at = (seconds) => new Date(Date.UTC(2025, 0, 1, 12, 0, seconds)).toISOString();
 const msg = (id, seconds) => ({ id, sentAt: at(seconds) });
@@ -54,4 +54,17 @@ test('without a cursor only the newest page is read, without an after parameter'
   }, [], 100);
   assert.deepEqual(queries, [{ limit: 100 }]);
   assert.deepEqual(result.map((m) => m.id), ['z']);
+});
+
+test('a message missing below newer ones we hold is read from a little before it', async () => {
+  // We hold a1..a3 and a6; a4 was lost on its way while a6 arrived. A read after a6's overlap cursor (a3) finds it
+  // here too, but not when a6 is far newer: the read starts before the missing id, not before the newest.
+  const server = [msg('a1', 0), msg('a2', 10), msg('a3', 20), msg('a4', 26), msg('a5', 27), msg('a6', 60)];
+  const held = [server[0], server[1], server[2], server[5]];
+  const reads = [];
+  const readPage = async ({ after, limit }) => (reads.push(after), server.filter((m) => !after || m.id > after).slice(0, limit));
+  assert.equal(overlapCursor(held), 'a3', 'the usual cursor starts after a3');
+  const fetched = await readMissingBefore(readPage, held, 'a4');
+  assert.deepEqual(reads, ['a2']);
+  assert.ok(fetched.some((m) => m.id === 'a4'));
 });

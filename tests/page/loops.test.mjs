@@ -17,7 +17,10 @@ function harness(pollScript, { catchUpScript = [] } = {}) {
   const log = [];
   let member = { userId: 'u1', token: 't1' };
   const session = {
-    ensure: async () => member,
+    ensure: async () => {
+      log.push(['ensure']);
+      return member;
+    },
     rejoin: async (stale) => {
       log.push(['rejoin', stale.token]);
       member = { userId: 'u2', token: 't2' };
@@ -31,7 +34,9 @@ function harness(pollScript, { catchUpScript = [] } = {}) {
     }
     const outcome = script.shift();
     log.push([kind]);
-    return outcome instanceof Error ? Promise.reject(outcome) : Promise.resolve(outcome);
+    if (outcome instanceof Error) return Promise.reject(outcome);
+    // A script names an answer's messages, or the whole answer with its latestId.
+    return Promise.resolve(Array.isArray(outcome) ? { messages: outcome, latestId: null } : outcome);
   };
   const options = {
     session,
@@ -45,6 +50,7 @@ function harness(pollScript, { catchUpScript = [] } = {}) {
       if (outcome instanceof Error) throw outcome;
     },
     onMessages: (messages) => log.push(['messages', messages.map((m) => m.id)]),
+    onLatest: (id) => log.push(['latest', id]),
     onState: (state, info = {}) => log.push(['state', state, info.delayMs]),
     backoff: createBackoff({ baseMs: 100, random: () => 0 }),
     wait: async (ms) => {
@@ -57,13 +63,21 @@ function harness(pollScript, { catchUpScript = [] } = {}) {
 
 const settle = (promise) => Promise.race([promise, new Promise((r) => setTimeout(r, 50))]);
 
-test('long poll: catches up first, then polls for 30 s with the token and hands messages over', async () => {
+test('long poll: joins, then catches up, then polls for 30 s with the token and hands messages over', async () => {
   const h = harness([[{ id: 'm1' }], []]);
   await settle(runLongPoll(h.options));
   assert.equal(LONG_POLL_SECONDS, 30);
-  assert.deepEqual(h.log.slice(0, 4), [['catchUp'], ['state', 'connected', undefined], ['poll', 't1', 30], ['answer']]);
+  // History after the join, never before: a message sent between a read and the join would be in neither.
+  assert.deepEqual(h.log.slice(0, 5), [['ensure'], ['catchUp'], ['state', 'connected', undefined], ['poll', 't1', 30], ['answer']]);
   assert.deepEqual(h.only('messages'), [['messages', ['m1']], ['messages', []]]);
   assert.deepEqual(h.only('wait'), [], 'a healthy long poll never sleeps between requests');
+});
+
+test("long poll: each answer's latestId goes to the completeness check after its messages", async () => {
+  const h = harness([{ messages: [{ id: 'm1' }], latestId: 'm2' }, { messages: [], latestId: 'm2' }]);
+  await settle(runLongPoll(h.options));
+  const fed = h.log.filter((e) => e[0] === 'messages' || e[0] === 'latest');
+  assert.deepEqual(fed, [['messages', ['m1']], ['latest', 'm2'], ['messages', []], ['latest', 'm2']]);
 });
 
 test('long poll: 410 rejoins at once, catches up the gap, then polls as the new member', async () => {
@@ -94,7 +108,7 @@ test('long poll: repeated network failures back off with growing delays, then re
 test('long poll: a failing catch-up is retried before any poll', async () => {
   const h = harness([[]], { catchUpScript: [new ApiError({ status: 503 })] });
   await settle(runLongPoll(h.options));
-  assert.deepEqual(h.log.slice(0, 4).map((e) => e[0]), ['catchUp', 'state', 'wait', 'catchUp']);
+  assert.deepEqual(h.log.filter((e) => e[0] !== 'ensure').slice(0, 4).map((e) => e[0]), ['catchUp', 'state', 'wait', 'catchUp']);
 });
 
 test('long poll: aborting stops the loop', async () => {
@@ -186,11 +200,12 @@ test('long poll: a join refused because the room is full shows "full", waits a b
     rejoin: async () => assert.fail('a full room is not a lost membership'),
   };
   await settle(runLongPoll(h.options));
-  assert.deepEqual(h.log.filter((e) => e[0] === 'state').slice(0, 3), [
-    ['state', 'connected', undefined],
+  // The join comes first, so a full room is the first thing the page shows, before any history.
+  assert.deepEqual(h.log.filter((e) => e[0] === 'state').slice(0, 2), [
     ['state', 'full', 50],
     ['state', 'connected', undefined],
   ]);
+  assert.ok(h.log.findIndex((e) => e[0] === 'catchUp') > h.log.findLastIndex((e) => e[0] === 'join'), 'history is read after the join');
   assert.deepEqual(h.only('wait'), [['wait', 50]]);
   assert.equal(h.only('join').length, 2, 'refused once, then joined');
   assert.deepEqual(h.only('poll').slice(0, 1), [['poll', 't1', 30]]);

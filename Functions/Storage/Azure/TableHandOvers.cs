@@ -9,7 +9,8 @@ namespace FunctionsChat.Storage.Azure;
 /// Rows of the room's history partition, outside the ranges the history reads. Row "waiting" has one property per
 /// instance, "{at} {queue} {queue}...", merged by that instance alone, so reading every set is one point read. Row
 /// "h-{target}-{key}" is one hand-over to the target instance; all of one send go in one batch, the target reads each
-/// by key and claims it by removing it (point reads: a query, even of one RowKey range, costs far more on Azurite, which scans the table).
+/// by key (point reads: a query, even of one RowKey range, costs far more on Azurite, which scans the table) and
+/// removes it once delivered.
 /// </summary>
 internal sealed class TableHandOvers : IHandOvers
 {
@@ -127,49 +128,72 @@ internal sealed class TableHandOvers : IHandOvers
                 var found = await Task.WhenAll(keys.Select(key => table.GetEntityIfExistsAsync<TableEntity>(room, from + key, cancellationToken: cancellationToken)));
                 entities.AddRange(found.Where(f => f.HasValue).Select(f => f.Value!));
             }
-            var received = new List<ReceivedHandOver>();
-            foreach (var entity in entities)
-            {
-                var messages = InboxPayload.Deserialize(entity.GetString(MessagesProperty) ?? "[]");
-                var queues = (entity.GetString(QueuesProperty) ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (messages.Count > 0 && queues.Length > 0)
-                {
-                    received.Add(new ReceivedHandOver(entity.RowKey[from.Length..], queues, messages, entity.GetBoolean(ForwardedProperty) == true));
-                }
-            }
-            return received.OrderBy(r => r.Messages[0].Id, StringComparer.Ordinal).ToList();
+            return Parse(entities);
         }, cancellationToken);
     }
 
-    public Task<IReadOnlyList<string>> ClaimAsync(string room, string instance, IReadOnlyList<string> keys, CancellationToken cancellationToken)
-    {
-        RoomSignalRules.CheckWriter(instance);
-        var (prefix, _) = TargetRange(instance);
-        return StorageCalls.RunAsync<IReadOnlyList<string>>(async () =>
+    public Task<IReadOnlyList<ReceivedHandOver>> ReadAllAsync(string room, CancellationToken cancellationToken) =>
+        StorageCalls.RunAsync<IReadOnlyList<ReceivedHandOver>>(async () =>
         {
             await created.EnsureAsync(cancellationToken);
-            var claimed = new List<string>();
+            // "h-" up to "h." holds every target's rows, as no instance name holds '-' or '.'.
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {room} and RowKey ge {HandOverPrefix} and RowKey lt {"h."}");
+            var entities = new List<TableEntity>();
+            await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+            {
+                entities.Add(entity);
+            }
+            return Parse(entities);
+        }, cancellationToken);
+
+    /// <summary>Rows this version cannot read (no messages, no queues, a malformed key) are left out, never thrown on.</summary>
+    private static IReadOnlyList<ReceivedHandOver> Parse(IEnumerable<TableEntity> entities)
+    {
+        var received = new List<ReceivedHandOver>();
+        foreach (var entity in entities)
+        {
+            var rest = entity.RowKey[HandOverPrefix.Length..];
+            var dash = rest.IndexOf('-');
+            IReadOnlyList<ChatMessage> messages;
+            try
+            {
+                messages = InboxPayload.Deserialize(entity.GetString(MessagesProperty) ?? "[]");
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                continue;
+            }
+            var queues = (entity.GetString(QueuesProperty) ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (dash > 0 && messages.Count > 0 && queues.Length > 0)
+            {
+                received.Add(new ReceivedHandOver(rest[..dash], rest[(dash + 1)..], queues, messages, entity.GetBoolean(ForwardedProperty) == true));
+            }
+        }
+        return received.OrderBy(r => r.Messages[0].Id, StringComparer.Ordinal).ToList();
+    }
+
+    public Task RemoveAsync(string room, string target, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        RoomSignalRules.CheckWriter(target);
+        var (prefix, _) = TargetRange(target);
+        return StorageCalls.RunAsync(async () =>
+        {
+            await created.EnsureAsync(cancellationToken);
             foreach (var chunk in keys.Distinct(StringComparer.Ordinal).Chunk(MaxBatch))
             {
                 try
                 {
                     await table.SubmitTransactionAsync(chunk.Select(key => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(room, prefix + key), ETag.All)), cancellationToken);
-                    claimed.AddRange(chunk);
                 }
                 catch (TableTransactionFailedException ex) when (ex.Status == 404)
                 {
-                    // One was removed by someone else: one by one, to tell which.
+                    // One was gone already (a retry, or another instance delivered it too): the rest one by one.
                     foreach (var key in chunk)
                     {
-                        var response = await table.DeleteEntityAsync(room, prefix + key, ETag.All, cancellationToken);
-                        if (response.Status != 404)
-                        {
-                            claimed.Add(key);
-                        }
+                        await table.DeleteEntityAsync(room, prefix + key, ETag.All, cancellationToken);
                     }
                 }
             }
-            return claimed;
         }, cancellationToken);
     }
 

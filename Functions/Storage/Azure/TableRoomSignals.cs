@@ -83,7 +83,7 @@ internal sealed class TableRoomSignals : IRoomSignals
     private static readonly JsonSerializerOptions StoredJson = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
     private static string Serialize(WriterSignal signal) => JsonSerializer.Serialize(
-        new Stored(signal.DroppedThrough, signal.Rounds.Select(r => new StoredRound(r.Sequence, r.At.ToUnixTimeMilliseconds(), r.PutTo, r.HandedOver?.Select(h => $"{h.Target}/{h.Key}").ToList())).ToList()), StoredJson);
+        new Stored(signal.DroppedThrough, signal.Rounds.Select(r => new StoredRound(r.Sequence, r.At.ToUnixTimeMilliseconds(), r.PutTo, r.HandedOver?.Select(h => $"{h.Target}/{h.Key}").ToList(), r.Missed, r.LastId)).ToList(), signal.LatestId), StoredJson);
 
     /// <summary>Null for an entry this version cannot read (written by another version of the app): it is skipped.</summary>
     private static WriterSignal? Deserialize(string json)
@@ -95,7 +95,7 @@ internal sealed class TableRoomSignals : IRoomSignals
             {
                 return null;
             }
-            return new WriterSignal(stored.D, rounds.Select(r => new SignalRound(r.S, DateTimeOffset.FromUnixTimeMilliseconds(r.T), r.Q, r.H?.Select(ToKey).ToList())).ToList());
+            return new WriterSignal(stored.D, rounds.Select(r => new SignalRound(r.S, DateTimeOffset.FromUnixTimeMilliseconds(r.T), r.Q, r.H?.Select(ToKey).ToList(), r.M, r.I)).ToList(), stored.L);
         }
         catch (JsonException)
         {
@@ -104,7 +104,7 @@ internal sealed class TableRoomSignals : IRoomSignals
     }
 
     // Short names: the whole record is rewritten by every raise and read by every watcher.
-    private sealed record Stored(long D, List<StoredRound> R);
+    private sealed record Stored(long D, List<StoredRound> R, string? L = null);
 
     private static HandOverKey ToKey(string stored)
     {
@@ -112,5 +112,5 @@ internal sealed class TableRoomSignals : IRoomSignals
         return slash < 0 ? throw new JsonException("A hand-over key is 'target/key'.") : new HandOverKey(stored[..slash], stored[(slash + 1)..]);
     }
 
-    private sealed record StoredRound(long S, long T, IReadOnlyList<string>? Q, IReadOnlyList<string>? H);
+    private sealed record StoredRound(long S, long T, IReadOnlyList<string>? Q, IReadOnlyList<string>? H, IReadOnlyList<string>? M = null, string? I = null);
 }

@@ -18,6 +18,12 @@ public sealed class InMemoryHandOvers(FakeOutage? outage = null) : IHandOvers
     /// <summary>While set, sends fail with it after storing nothing.</summary>
     public Exception? SendsFailWith { get; set; }
 
+    /// <summary>While set, removes take effect and then fail with it: a commit whose answer was lost.</summary>
+    public Exception? RemovesCommitThenFailWith { get; set; }
+
+    /// <summary>While set, reads of hand-overs fail with it: a row this instance cannot read, say.</summary>
+    public Exception? ReceivesFailWith { get; set; }
+
     public Task PublishWaitingAsync(string room, string instance, IReadOnlyCollection<string> queueNames, DateTimeOffset at, CancellationToken cancellationToken)
     {
         RoomSignalRules.CheckWriter(instance);
@@ -86,7 +92,7 @@ public sealed class InMemoryHandOvers(FakeOutage? outage = null) : IHandOvers
                     handOvers[(room, handOver.Target)] = rows = new Dictionary<string, ReceivedHandOver>(StringComparer.Ordinal);
                 }
                 var key = Guid.NewGuid().ToString("N");
-                rows[key] = new ReceivedHandOver(key, [.. handOver.QueueNames], [.. handOver.Messages], handOver.Forwarded);
+                rows[key] = new ReceivedHandOver(handOver.Target, key, [.. handOver.QueueNames], [.. handOver.Messages], handOver.Forwarded);
                 keys.Add(key);
             }
         }
@@ -98,6 +104,10 @@ public sealed class InMemoryHandOvers(FakeOutage? outage = null) : IHandOvers
         RoomSignalRules.CheckWriter(instance);
         Check(cancellationToken);
         Interlocked.Increment(ref receiveCalls);
+        if (ReceivesFailWith is { } failure)
+        {
+            throw failure;
+        }
         lock (gate)
         {
             var rows = handOvers.TryGetValue((room, instance), out var found) ? found.Values.Where(r => keys is null || keys.Contains(r.Key)).ToList() : [];
@@ -105,14 +115,37 @@ public sealed class InMemoryHandOvers(FakeOutage? outage = null) : IHandOvers
         }
     }
 
-    public Task<IReadOnlyList<string>> ClaimAsync(string room, string instance, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ReceivedHandOver>> ReadAllAsync(string room, CancellationToken cancellationToken)
     {
-        RoomSignalRules.CheckWriter(instance);
         Check(cancellationToken);
         lock (gate)
         {
-            var rows = handOvers.GetValueOrDefault((room, instance));
-            return Task.FromResult<IReadOnlyList<string>>(keys.Distinct(StringComparer.Ordinal).Where(key => rows?.Remove(key) == true).ToList());
+            var rows = handOvers.Where(h => h.Key.Room == room).SelectMany(h => h.Value.Values).ToList();
+            return Task.FromResult<IReadOnlyList<ReceivedHandOver>>(rows.OrderBy(r => r.Messages[0].Id, StringComparer.Ordinal).ToList());
+        }
+    }
+
+    public Task RemoveAsync(string room, string target, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        RoomSignalRules.CheckWriter(target);
+        Check(cancellationToken);
+        lock (gate)
+        {
+            var rows = handOvers.GetValueOrDefault((room, target));
+            foreach (var key in keys)
+            {
+                rows?.Remove(key);
+            }
+        }
+        return RemovesCommitThenFailWith is { } failure ? Task.FromException(failure) : Task.CompletedTask;
+    }
+
+    /// <summary>Every hand-over stored in the room and not removed, whatever its target.</summary>
+    public int Count(string room)
+    {
+        lock (gate)
+        {
+            return handOvers.Where(h => h.Key.Room == room).Sum(h => h.Value.Count);
         }
     }
 

@@ -23,6 +23,12 @@ public sealed partial class InMemoryInboxes(TimeProvider clock, FakeOutage? outa
 
     public IReadOnlyCollection<string> QueueNames => queues.Keys.ToList();
 
+    /// <summary>Puts to a queue this names fail, as an outage of that one queue's server would.</summary>
+    public Func<string, bool>? PutsFailTo { get; set; }
+
+    /// <summary>Puts to a queue this names are answered as done and never stored: a copy lost on its way.</summary>
+    public Func<string, bool>? PutsLostTo { get; set; }
+
     public Task CreateAsync(string queueName, CancellationToken cancellationToken)
     {
         Check(cancellationToken);
@@ -48,6 +54,14 @@ public sealed partial class InMemoryInboxes(TimeProvider clock, FakeOutage? outa
         // Storage Queues count the time-to-live in whole seconds and refuse zero (400).
         ArgumentOutOfRangeException.ThrowIfLessThan(timeToLive, TimeSpan.FromSeconds(1));
         Interlocked.Increment(ref deliverCalls);
+        if (PutsFailTo?.Invoke(queueName) == true)
+        {
+            throw new StorageUnavailableException($"Fake put to {queueName} failed.");
+        }
+        if (PutsLostTo?.Invoke(queueName) == true)
+        {
+            return Task.FromResult(true);
+        }
         if (!queues.TryGetValue(queueName, out var queue))
         {
             return Task.FromResult(false);

@@ -37,17 +37,29 @@ public sealed class InMemoryMemberStore(FakeOutage? outage = null) : IMemberStor
         return Task.FromResult(Math.Min(atMost, members.Values.Count(m => m.Room == room && m.LastSeen >= seenSince)));
     }
 
-    public Task<bool> TouchAsync(string room, string userId, DateTimeOffset lastSeen, CancellationToken cancellationToken)
+    /// <summary>While set, lastSeen writes wait for this task first: writes that hang.</summary>
+    public Task? TouchesWaitFor { get; set; }
+
+    public async Task<bool> TouchAsync(string room, string userId, DateTimeOffset lastSeen, CancellationToken cancellationToken)
+    {
+        if (TouchesWaitFor is { } hanging)
+        {
+            await hanging.WaitAsync(cancellationToken);
+        }
+        return Touch(room, userId, lastSeen, cancellationToken);
+    }
+
+    private bool Touch(string room, string userId, DateTimeOffset lastSeen, CancellationToken cancellationToken)
     {
         Check(cancellationToken);
         while (members.TryGetValue((room, userId), out var current))
         {
             if (members.TryUpdate((room, userId), current with { LastSeen = lastSeen }, current))
             {
-                return Task.FromResult(true);
+                return true;
             }
         }
-        return Task.FromResult(false);
+        return false;
     }
 
     public Task<bool> RemoveAsync(string room, string userId, CancellationToken cancellationToken)

@@ -17,6 +17,12 @@ public sealed class InMemoryRoomSignals(FakeOutage? outage = null) : IRoomSignal
     /// <summary>While set, reads wait for this task first: a read that is slow to come back.</summary>
     public Task? ReadsWaitFor { get; set; }
 
+    /// <summary>The next reads fail with this, then it clears: a fault nobody planned for (a 403, a row it cannot parse).</summary>
+    public Exception? NextReadFailsWith { get; set; }
+
+    /// <summary>This many next raises fail as in an outage, storing nothing.</summary>
+    public int FailNextRaises { get; set; }
+
     public Task RaiseAsync(string room, string writer, WriterSignal signal, CancellationToken cancellationToken)
     {
         RoomSignalRules.CheckWriter(writer);
@@ -26,14 +32,22 @@ public sealed class InMemoryRoomSignals(FakeOutage? outage = null) : IRoomSignal
         Interlocked.Increment(ref raiseCalls);
         lock (gate)
         {
+            if (FailNextRaises > 0)
+            {
+                FailNextRaises--;
+                throw new StorageUnavailableException("Fake signal write failed.");
+            }
+        }
+        lock (gate)
+        {
             if (!rooms.TryGetValue(room, out var entries))
             {
                 rooms[room] = entries = new Dictionary<string, WriterSignal>(StringComparer.Ordinal);
             }
             // As stored: the times at the store's precision, the lists copied.
             entries[writer] = new WriterSignal(signal.DroppedThrough, signal.Rounds
-                .Select(r => r with { At = DateTimeOffset.FromUnixTimeMilliseconds(r.At.ToUnixTimeMilliseconds()), PutTo = r.PutTo?.ToList() })
-                .ToList());
+                .Select(r => r with { At = DateTimeOffset.FromUnixTimeMilliseconds(r.At.ToUnixTimeMilliseconds()), PutTo = r.PutTo?.ToList(), Missed = r.Missed?.ToList() })
+                .ToList(), signal.LatestId);
         }
         return Task.CompletedTask;
     }
@@ -43,6 +57,11 @@ public sealed class InMemoryRoomSignals(FakeOutage? outage = null) : IRoomSignal
         if (ReadsWaitFor is { } slow)
         {
             await slow.WaitAsync(cancellationToken);
+        }
+        if (NextReadFailsWith is { } failure)
+        {
+            NextReadFailsWith = null;
+            throw failure;
         }
         return Read(room, cancellationToken);
     }

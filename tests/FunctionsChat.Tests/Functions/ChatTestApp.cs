@@ -63,7 +63,7 @@ public sealed class ChatTestApp
         var services = new ServiceCollection();
         services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
-        services.AddSingleton<IHostApplicationLifetime, TestLifetime>();
+        services.AddSingleton<IHostApplicationLifetime>(lifetime);
         services.AddChat(configuration);
         services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock));
         services.Replace(ServiceDescriptor.Singleton<IMessageHistory>(History));
@@ -73,6 +73,23 @@ public sealed class ChatTestApp
         services.Replace(ServiceDescriptor.Singleton<IHandOvers>(HandOvers));
         services.Replace(ServiceDescriptor.Singleton<IStorageProbe>(new FakeStorageProbe(Outage)));
         Services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        foreach (var hosted in Services.GetServices<IHostedService>())
+        {
+            hosted.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
+        }
+    }
+
+    private readonly TestLifetime lifetime = new();
+
+    /// <summary>A graceful stop in the host's order: stopping is signalled, then the hosted services stop.</summary>
+    public async Task StopAsync()
+    {
+        lifetime.Stopping.Cancel();
+        foreach (var hosted in Services.GetServices<IHostedService>().Reverse())
+        {
+            await hosted.StopAsync(CancellationToken.None);
+        }
+        lifetime.Stopped.Cancel();
     }
 
     public T Function<T>() where T : class => ActivatorUtilities.CreateInstance<T>(Services);
@@ -176,11 +193,15 @@ public sealed class ChatTestApp
 
     private sealed class TestLifetime : IHostApplicationLifetime
     {
+        public CancellationTokenSource Stopping { get; } = new();
+
+        public CancellationTokenSource Stopped { get; } = new();
+
         public CancellationToken ApplicationStarted => CancellationToken.None;
 
-        public CancellationToken ApplicationStopping => CancellationToken.None;
+        public CancellationToken ApplicationStopping => Stopping.Token;
 
-        public CancellationToken ApplicationStopped => CancellationToken.None;
+        public CancellationToken ApplicationStopped => Stopped.Token;
 
         public void StopApplication()
         {

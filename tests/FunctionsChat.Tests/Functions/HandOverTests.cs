@@ -101,7 +101,7 @@ public sealed class HandOverTests
 
         // The fake clock does not move: the put's wake makes the poll look again at once, so it answers with both.
         var first = await waiter.WaitAsync("lobby", queue, TimeSpan.FromSeconds(30), default).WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal(["put meanwhile", "handed over"], first!.Select(m => m.Text));
+        Assert.Equal(["put meanwhile", "handed over"], first!.Messages.Select(m => m.Text));
         Assert.Empty((await app.AdvanceUntilDoneAsync(app.PollAsync("lobby", bob.Token, "timeout=1"), TimeSpan.FromMilliseconds(250))).Messages);
     }
 

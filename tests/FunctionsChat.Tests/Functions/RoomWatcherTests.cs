@@ -126,27 +126,33 @@ public sealed class RoomWatcherTests
     }
 
     [Fact]
-    public async Task AFanOutThatPutsOnAQueueRaisesTheSignalAndOneThatHandedEverythingOverDoesNot()
+    public async Task EveryRoundRaisesTheSignalWithItsNewestMessageNamingOnlyTheQueuesItPutTo()
     {
         var alice = await app.JoinAsMemberAsync("lobby");
         var bob = await app.JoinAsMemberAsync("lobby");
         var poll = app.PollAsync("lobby", bob.Token, "timeout=30");
         var bobsQueue = (await app.Members.GetAsync("lobby", bob.UserId, default))!.QueueName;
+        var alicesQueue = (await app.Members.GetAsync("lobby", alice.UserId, default))!.QueueName;
         await WaitUntilAsync(() => app.Services.GetRequiredService<WaitingPolls>().IsWaiting(bobsQueue));
 
         // Bob waits here and is handed the message; Alice is not polling, so her copy goes on her queue.
-        Assert.Equal(201, (await app.SendTextAsync(alice, "hello")).Status);
+        var hello = await app.SendTextAsync(alice, "hello");
+        Assert.Equal(201, hello.Status);
         Assert.Equal(["hello"], (await poll.WaitAsync(TimeSpan.FromSeconds(10))).MessageTexts);
-        var raised = await app.Signals.ReadAsync("lobby", default);
-        Assert.Equal([app.Services.GetRequiredService<ChatInstance>().Id], raised.Keys);
+        var entry = Assert.Single(await app.Signals.ReadAsync("lobby", default));
+        Assert.Equal(app.Services.GetRequiredService<ChatInstance>().Id, entry.Key);
+        Assert.Equal([alicesQueue], entry.Value.Latest.PutTo!);
+        Assert.Equal(hello.Json.RootElement.GetProperty("id").GetString(), entry.Value.LatestId);
 
+        // A round that handed everything over still says how far the room got: other instances' answers report it.
         await app.LeaveAsync("lobby", alice.Token, alice.UserId);
         var handedOnly = app.PollAsync("lobby", bob.Token, "timeout=30");
         await WaitUntilAsync(() => app.Services.GetRequiredService<WaitingPolls>().IsWaiting(bobsQueue));
-        var raises = app.Signals.RaiseCalls;
-        Assert.Equal(201, (await app.SendTextAsync(bob, "only Bob, and he is waiting")).Status);
+        var onlyBob = await app.SendTextAsync(bob, "only Bob, and he is waiting");
         Assert.Single((await handedOnly.WaitAsync(TimeSpan.FromSeconds(10))).Messages);
-        Assert.Equal(raises, app.Signals.RaiseCalls);
+        var latest = (await app.Signals.ReadAsync("lobby", default)).Single().Value;
+        Assert.Empty(latest.Latest.PutTo!);
+        Assert.Equal(onlyBob.Json.RootElement.GetProperty("id").GetString(), latest.LatestId);
     }
 
     [Fact]

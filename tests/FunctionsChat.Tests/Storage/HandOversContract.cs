@@ -61,14 +61,37 @@ public abstract class HandOversContract
         Assert.Equal([first[0]], (await SecondInstance.ReceiveAsync(room, "instanceb", [first[0], "0123456789abcdef0123456789abcdef"], Token)).Select(r => r.Key));
         Assert.Empty(await SecondInstance.ReceiveAsync(room, "instanceb", [first[1]], Token));
 
-        Assert.Equal([second[0]], await SecondInstance.ClaimAsync(room, "instanceb", [second[0]], Token));
+        await SecondInstance.RemoveAsync(room, "instanceb", [second[0]], Token);
         Assert.Equal([first[0]], (await SecondInstance.ReceiveAsync(room, "instanceb", null, Token)).Select(r => r.Key));
-        // Each is claimed once: with one already gone, a claim gets only the rest; under another target, nothing.
-        Assert.Empty(await HandOvers.ClaimAsync(room, "instancec", [first[0]], Token));
-        Assert.Equal([first[0]], await HandOvers.ClaimAsync(room, "instanceb", [second[0], first[0]], Token));
-        Assert.Empty(await SecondInstance.ClaimAsync(room, "instanceb", [first[0]], Token));
+        // Removing is idempotent (a retry after a lost answer is no error) and only ever under the row's target.
+        await SecondInstance.RemoveAsync(room, "instanceb", [second[0]], Token);
+        await HandOvers.RemoveAsync(room, "instancec", [first[0]], Token);
+        Assert.Equal([first[0]], (await SecondInstance.ReceiveAsync(room, "instanceb", null, Token)).Select(r => r.Key));
+        await HandOvers.RemoveAsync(room, "instanceb", [second[0], first[0]], Token);
         Assert.Empty(await SecondInstance.ReceiveAsync(room, "instanceb", null, Token));
         Assert.Empty(await SecondInstance.ReceiveAsync(room, "instanceb", [first[0]], Token));
+    }
+
+    [Fact]
+    public async Task EveryHandOverOfTheRoomCanBeReadWithItsTargetForSweeping()
+    {
+        var room = TestData.Room();
+        var messages = TestData.Messages(room, 2);
+        var keys = await HandOvers.SendAsync(room,
+        [
+            new HandOver("instanceb", ["inbox-1"], messages[1..]),
+            new HandOver("instancec", ["inbox-2", "inbox-3"], messages[..1], Forwarded: true),
+        ], Token);
+        await HandOvers.SendAsync(TestData.Room(), [new HandOver("instanceb", ["inbox-9"], messages)], Token);
+        await HandOvers.PublishWaitingAsync(room, "instancea", ["inbox-1"], DateTimeOffset.UtcNow, Token);
+
+        var all = await SecondInstance.ReadAllAsync(room, Token);
+        Assert.Equal([("instancec", keys[1]), ("instanceb", keys[0])], all.Select(h => (h.Target, h.Key)));
+        Assert.Equal(["inbox-2", "inbox-3"], all[0].QueueNames);
+        Assert.True(all[0].Forwarded);
+        Assert.Equal(messages[..1], all[0].Messages);
+        Assert.Equal(messages[1].SentAt, all[1].NewestSentAt);
+        Assert.Empty(await HandOvers.ReadAllAsync(TestData.Room(), Token));
     }
 
     [Fact]

@@ -57,6 +57,23 @@ public abstract class RoomSignalsContract
     }
 
     [Fact]
+    public async Task AnEntryKeepsItsLatestMessageAndARoundTheQueuesItMissed()
+    {
+        var room = TestData.Room();
+        var latest = TestData.Messages(room, 1)[0].Id;
+        await Signals.RaiseAsync(room, "instancea", new WriterSignal(0, [new SignalRound(1, Now(), ["inbox-a"], Missed: ["inbox-b"], LastId: latest)], latest), Token);
+        await Signals.RaiseAsync(room, "instanceb", Signal(0, (1, Now(), null)), Token);
+
+        var read = await SecondInstance.ReadAsync(room, Token);
+
+        Assert.Equal(latest, read["instancea"].LatestId);
+        Assert.Equal(["inbox-b"], read["instancea"].Latest.Missed!);
+        Assert.Equal(latest, read["instancea"].Latest.LastId);
+        Assert.Null(read["instanceb"].LatestId);
+        Assert.Null(read["instanceb"].Latest.Missed);
+    }
+
+    [Fact]
     public async Task OnceThereAreManyWritersTheLongSilentOnesAreDropped()
     {
         var room = TestData.Room();

@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+using FunctionsChat.Storage;
+
+namespace FunctionsChat.Updates;
+
+/// <summary>
+/// The newest message each room has fanned out completely, as this instance knows it: its own rounds, and every
+/// writer's <see cref="WriterSignal.LatestId"/> in the room's signal. Every poll answer reports it, so a page that
+/// does not hold it knows the fast path lost something and reads history (the completeness check, docs/api.md).
+/// </summary>
+/// <remarks>
+/// What an answer reports is never older than <see cref="FreshFor"/>: the room watcher reads the signal that often
+/// while polls wait here, and when it has not (no watcher, reads failing), the answer reads the signal itself. So a
+/// message whose send was answered before a poll's answer shows up in it, give or take that time.
+/// </remarks>
+public sealed class RoomLatest(IRoomSignals signals, TimeProvider clock)
+{
+    /// <summary>A read of the signal that began longer ago than this is not trusted for an answer.</summary>
+    internal static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(2);
+
+    /// <summary>Bounds the memory: past this many rooms, those not read for a minute are forgotten.</summary>
+    internal const int MaxRooms = 10_000;
+
+    private readonly ConcurrentDictionary<string, Known> rooms = new(StringComparer.Ordinal);
+
+    /// <summary>This instance completed the fan-out of <paramref name="room"/>'s messages up to <paramref name="id"/>.</summary>
+    public void FannedOut(string room, string id) => Update(room, id, readStartedAt: null);
+
+    /// <summary>The room's signal as read by a read that began at <paramref name="readStartedAt"/>.</summary>
+    public void Read(string room, IReadOnlyDictionary<string, WriterSignal> signal, DateTimeOffset readStartedAt) =>
+        Update(room, Newest(signal.Values.Select(s => s.LatestId)), readStartedAt);
+
+    /// <summary>The room's newest fanned-out message (null: none known), from a read of its signal at most <see cref="FreshFor"/> old.</summary>
+    public async Task<string?> GetAsync(string room, CancellationToken cancellationToken)
+    {
+        if (rooms.TryGetValue(room, out var known) && clock.GetUtcNow() - known.ReadAt <= FreshFor)
+        {
+            return known.LatestId;
+        }
+        var started = clock.GetUtcNow();
+        Read(room, await signals.ReadAsync(room, cancellationToken), started);
+        return rooms.TryGetValue(room, out known) ? known.LatestId : null;
+    }
+
+    private void Update(string room, string? id, DateTimeOffset? readStartedAt)
+    {
+        rooms.AddOrUpdate(room,
+            _ => new Known(id, readStartedAt ?? DateTimeOffset.MinValue),
+            (_, known) => new Known(Newest([known.LatestId, id]), readStartedAt is { } at && at > known.ReadAt ? at : known.ReadAt));
+        if (rooms.Count > MaxRooms)
+        {
+            var stale = clock.GetUtcNow() - TimeSpan.FromMinutes(1);
+            foreach (var old in rooms.Where(r => r.Value.ReadAt < stale).ToList())
+            {
+                rooms.TryRemove(old);
+            }
+        }
+    }
+
+    private static string? Newest(IEnumerable<string?> ids) =>
+        ids.Where(id => id is not null).Max(StringComparer.Ordinal);
+
+    private sealed record Known(string? LatestId, DateTimeOffset ReadAt);
+}
