@@ -51,8 +51,8 @@ public sealed class PollUpdates(MemberAccess access, Presence presence, InboxWai
         catch (OperationCanceledException) when (callerGone.IsCancellationRequested)
         {
             // Normal, not a failure: the tab closed or the host cancelled the invocation. Should anyone still read
-            // this, it is an empty page with nothing to check, and they poll again.
-            return Api.Ok(new UpdatesPage([], null));
+            // this, it is an empty page naming what this instance knows of the room, and they poll again.
+            return Api.Ok(new UpdatesPage([], latest.Known(room)));
         }
     });
 

@@ -21,7 +21,7 @@ public sealed class RoomLatest(IRoomSignals signals, TimeProvider clock)
     /// <summary>Bounds the memory: past this many rooms, those not read for a minute are forgotten.</summary>
     internal const int MaxRooms = 10_000;
 
-    private readonly ConcurrentDictionary<string, Known> rooms = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Knowledge> rooms = new(StringComparer.Ordinal);
 
     /// <summary>This instance completed the fan-out of <paramref name="room"/>'s messages up to <paramref name="id"/>.</summary>
     public void FannedOut(string room, string id) => Update(room, id, readStartedAt: null);
@@ -42,11 +42,14 @@ public sealed class RoomLatest(IRoomSignals signals, TimeProvider clock)
         return rooms.TryGetValue(room, out known) ? known.LatestId : null;
     }
 
+    /// <summary>What is known of the room's newest message without reading anything (null: nothing known).</summary>
+    public string? Known(string room) => rooms.TryGetValue(room, out var known) ? known.LatestId : null;
+
     private void Update(string room, string? id, DateTimeOffset? readStartedAt)
     {
         rooms.AddOrUpdate(room,
-            _ => new Known(id, readStartedAt ?? DateTimeOffset.MinValue),
-            (_, known) => new Known(Newest([known.LatestId, id]), readStartedAt is { } at && at > known.ReadAt ? at : known.ReadAt));
+            _ => new Knowledge(id, readStartedAt ?? DateTimeOffset.MinValue),
+            (_, known) => new Knowledge(Newest([known.LatestId, id]), readStartedAt is { } at && at > known.ReadAt ? at : known.ReadAt));
         if (rooms.Count > MaxRooms)
         {
             var stale = clock.GetUtcNow() - TimeSpan.FromMinutes(1);
@@ -60,5 +63,5 @@ public sealed class RoomLatest(IRoomSignals signals, TimeProvider clock)
     private static string? Newest(IEnumerable<string?> ids) =>
         ids.Where(id => id is not null).Max(StringComparer.Ordinal);
 
-    private sealed record Known(string? LatestId, DateTimeOffset ReadAt);
+    private sealed record Knowledge(string? LatestId, DateTimeOffset ReadAt);
 }
