@@ -90,20 +90,17 @@ public sealed class PollUpdates(MemberAccess access, Presence presence, InboxWai
     }
 
     /// <summary>
-    /// The room's newest message for the answer. An answer with messages never fails for it: it then reports what is
-    /// known, however old, and the next answer checks again.
+    /// The room's newest message for the answer. An answer with messages never reads for it, nor fails for it: it
+    /// reports what is known, however old, and the member's next answer checks again (at the latest when its poll
+    /// times out). An empty answer reports what a read at most 2 s old says.
     /// </summary>
     private async Task<string?> LatestAsync(string room, bool hasMessages, CancellationToken cancellationToken)
     {
-        try
+        if (hasMessages)
         {
-            return await latest.GetAsync(room, cancellationToken);
+            return latest.Known(room);
         }
-        catch (StorageUnavailableException ex) when (hasMessages)
-        {
-            logger.LogDebug(ex, "Could not read the newest message of room {Room}; answering without it", room);
-            return null;
-        }
+        return await latest.GetAsync(room, cancellationToken);
     }
 
     private void Observe(Task seen) => seen.ContinueWith(

@@ -22,6 +22,7 @@ public sealed class RoomLatest(IRoomSignals signals, TimeProvider clock)
     internal const int MaxRooms = 10_000;
 
     private readonly ConcurrentDictionary<string, Knowledge> rooms = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task> reads = new(StringComparer.Ordinal);
 
     /// <summary>This instance completed the fan-out of <paramref name="room"/>'s messages up to <paramref name="id"/>.</summary>
     public void FannedOut(string room, string id) => Update(room, id, readStartedAt: null);
@@ -30,16 +31,41 @@ public sealed class RoomLatest(IRoomSignals signals, TimeProvider clock)
     public void Read(string room, IReadOnlyDictionary<string, WriterSignal> signal, DateTimeOffset readStartedAt) =>
         Update(room, Newest(signal.Values.Select(s => s.LatestId)), readStartedAt);
 
-    /// <summary>The room's newest fanned-out message (null: none known), from a read of its signal at most <see cref="FreshFor"/> old.</summary>
+    /// <summary>
+    /// The room's newest fanned-out message (null: none known), from a read of its signal at most <see cref="FreshFor"/>
+    /// old; answers that need a read at the same moment share one.
+    /// </summary>
     public async Task<string?> GetAsync(string room, CancellationToken cancellationToken)
     {
         if (rooms.TryGetValue(room, out var known) && clock.GetUtcNow() - known.ReadAt <= FreshFor)
         {
             return known.LatestId;
         }
-        var started = clock.GetUtcNow();
-        Read(room, await signals.ReadAsync(room, cancellationToken), started);
-        return rooms.TryGetValue(room, out known) ? known.LatestId : null;
+        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reading = reads.GetOrAdd(room, mine.Task);
+        if (reading == mine.Task)
+        {
+            _ = ReadAsync(room, mine);
+        }
+        await reading.WaitAsync(cancellationToken);
+        return Known(room);
+    }
+
+    /// <summary>Not on any one caller's token: it is shared, and a caller that leaves only stops waiting for it.</summary>
+    private async Task ReadAsync(string room, TaskCompletionSource done)
+    {
+        try
+        {
+            var started = clock.GetUtcNow();
+            Read(room, await signals.ReadAsync(room, CancellationToken.None), started);
+            reads.TryRemove(new KeyValuePair<string, Task>(room, done.Task));
+            done.SetResult();
+        }
+        catch (Exception e)
+        {
+            reads.TryRemove(new KeyValuePair<string, Task>(room, done.Task));
+            done.SetException(e);
+        }
     }
 
     /// <summary>What is known of the room's newest message without reading anything (null: nothing known).</summary>

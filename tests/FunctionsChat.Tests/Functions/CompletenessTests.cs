@@ -1,6 +1,7 @@
 using FunctionsChat.Storage;
 using FunctionsChat.Updates;
 using Microsoft.Extensions.DependencyInjection;
+using static FunctionsChat.Tests.Functions.FakeClockDriver;
 
 namespace FunctionsChat.Tests.Functions;
 
@@ -71,7 +72,7 @@ public sealed class CompletenessTests
         var bobsQueue = await QueueOfAsync(bob);
         Assert.Equal(["one"], (await SendWhileBobWaitsAsync(alice, "one", bob, waiter)).MessageTexts);
         var poll = waiter.PollAsync("lobby", bob.Token, "timeout=30");
-        await AdvanceUntilAsync(async () => (await sender.HandOvers.ReadWaitingAsync("lobby", default)).Any(s => s.Instance == Id(waiter)));
+        await sender.Clock.AdvanceUntilAsync(async () => (await sender.HandOvers.ReadWaitingAsync("lobby", default)).Any(s => s.Instance == Id(waiter)));
 
         await waiter.StopAsync();
         var answer = await poll.WaitAsync(TimeSpan.FromSeconds(10)); // the fake clock did not move: no timeout ended it
@@ -135,7 +136,7 @@ public sealed class CompletenessTests
         sender.Inboxes.PutsFailTo = queue => queue == bobsQueue && Interlocked.Decrement(ref failures) >= 0;
         var poll = waiter.PollAsync("lobby", bob.Token, "timeout=30");
         await WaitUntilAsync(() => IsWaiting(waiter, bobsQueue));
-        await Advance(sender, TimeSpan.FromMilliseconds(300));
+        await sender.Clock.AdvanceAsync(TimeSpan.FromMilliseconds(300));
 
         var sending = sender.SendTextAsync(alice, "second try");
         Assert.Equal(201, (await sender.AdvanceUntilDoneAsync(sending, TimeSpan.FromMilliseconds(50))).Status);
@@ -152,7 +153,7 @@ public sealed class CompletenessTests
         sender.Inboxes.PutsFailTo = queue => queue == bobsQueue;
         var poll = waiter.PollAsync("lobby", bob.Token, "timeout=30");
         await WaitUntilAsync(() => IsWaiting(waiter, bobsQueue));
-        await Advance(sender, TimeSpan.FromMilliseconds(300));
+        await sender.Clock.AdvanceAsync(TimeSpan.FromMilliseconds(300));
 
         var sending = sender.SendTextAsync(alice, "could not be put");
         var sent = await sender.AdvanceUntilDoneAsync(sending, TimeSpan.FromMilliseconds(50));
@@ -170,10 +171,10 @@ public sealed class CompletenessTests
         var bobsQueue = await QueueOfAsync(bob);
         var poll = waiter.PollAsync("lobby", bob.Token, "timeout=30");
         await WaitUntilAsync(() => IsWaiting(waiter, bobsQueue));
-        await Advance(sender, TimeSpan.FromMilliseconds(300));
+        await sender.Clock.AdvanceAsync(TimeSpan.FromMilliseconds(300));
         // Not an outage: a fault nobody planned for, such as a 403 or an entry this version cannot read.
         sender.Signals.NextReadFailsWith = new InvalidOperationException("unexpected");
-        await Advance(sender, TimeSpan.FromMilliseconds(300));
+        await sender.Clock.AdvanceAsync(TimeSpan.FromMilliseconds(300));
         Assert.Null(sender.Signals.NextReadFailsWith);
 
         Assert.Equal(201, (await sender.SendTextAsync(alice, "after the fault")).Status);
@@ -189,7 +190,7 @@ public sealed class CompletenessTests
         var bobsQueue = await QueueOfAsync(bob);
         var poll = waiter.PollAsync("lobby", bob.Token, "timeout=30");
         await WaitUntilAsync(() => IsWaiting(waiter, bobsQueue));
-        await Advance(sender, TimeSpan.FromMilliseconds(300));
+        await sender.Clock.AdvanceAsync(TimeSpan.FromMilliseconds(300));
         sender.Signals.FailNextRaises = 1;
 
         var sending = sender.SendTextAsync(alice, "signal failed once");
@@ -220,7 +221,7 @@ public sealed class CompletenessTests
     public async Task AnAnswerWithMessagesDoesNotWaitForAHangingLastSeenWrite()
     {
         var (alice, bob) = await TwoMembersAsync();
-        await Advance(sender, TimeSpan.FromSeconds(16)); // Bob's lastSeen is due to be written by his next poll
+        await sender.Clock.AdvanceAsync(TimeSpan.FromSeconds(16)); // Bob's lastSeen is due to be written by his next poll
         Assert.Equal(201, (await sender.SendTextAsync(alice, "not held back")).Status);
         sender.Members.TouchesWaitFor = new TaskCompletionSource().Task;
 
@@ -267,7 +268,7 @@ public sealed class CompletenessTests
         var bobsQueue = await QueueOfAsync(bob);
         var poll = on.PollAsync("lobby", bob.Token, "timeout=30");
         await WaitUntilAsync(() => IsWaiting(on, bobsQueue));
-        await Advance(sender, TimeSpan.FromMilliseconds(300)); // the watch's first read is done
+        await sender.Clock.AdvanceAsync(TimeSpan.FromMilliseconds(300)); // the watch's first read is done
         Assert.Equal(201, (await sender.SendTextAsync(alice, text)).Status);
         return await on.AdvanceUntilDoneAsync(poll, TimeSpan.FromMilliseconds(100));
     }
@@ -275,32 +276,4 @@ public sealed class CompletenessTests
     private async Task<string> QueueOfAsync(Joined member) => (await sender.Members.GetAsync(member.Room, member.UserId, default))!.QueueName;
 
     private static string Id(ChatTestApp app) => app.Services.GetRequiredService<ChatInstance>().Id;
-
-    private static async Task Advance(ChatTestApp app, TimeSpan total)
-    {
-        for (var passed = TimeSpan.Zero; passed < total; passed += TimeSpan.FromMilliseconds(100))
-        {
-            await Task.Delay(10);
-            app.Clock.Advance(TimeSpan.FromMilliseconds(100));
-        }
-    }
-
-    private async Task AdvanceUntilAsync(Func<Task<bool>> condition)
-    {
-        for (var i = 0; i < 200 && !await condition(); i++)
-        {
-            await Task.Delay(10);
-            sender.Clock.Advance(TimeSpan.FromMilliseconds(100));
-        }
-        Assert.True(await condition());
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 500 && !condition(); i++)
-        {
-            await Task.Delay(10);
-        }
-        Assert.True(condition());
-    }
 }

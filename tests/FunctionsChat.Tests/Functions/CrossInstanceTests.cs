@@ -1,6 +1,7 @@
 using FunctionsChat.Storage;
 using FunctionsChat.Updates;
 using Microsoft.Extensions.DependencyInjection;
+using static FunctionsChat.Tests.Functions.FakeClockDriver;
 
 namespace FunctionsChat.Tests.Functions;
 
@@ -35,7 +36,7 @@ public sealed class CrossInstanceTests
 
         // The room is active now: the instance Bob polls publishes his poll, and the sender hands his copy over.
         var poll = waiter.PollAsync("lobby", bob.Token, "timeout=30");
-        await AdvanceUntilAsync(async () => (await sender.HandOvers.ReadWaitingAsync("lobby", default)).Count == 1);
+        await sender.Clock.AdvanceUntilAsync(async () => (await sender.HandOvers.ReadWaitingAsync("lobby", default)).Count == 1);
         var puts = sender.Inboxes.DeliverCalls;
         var receives = sender.Inboxes.ReceiveCalls;
         Assert.Equal(201, (await sender.SendTextAsync(alice, "two")).Status);
@@ -46,7 +47,7 @@ public sealed class CrossInstanceTests
         Assert.Equal(puts + 1, sender.Inboxes.DeliverCalls); // Alice's copy: she is not polling
         Assert.Equal(receives, sender.Inboxes.ReceiveCalls);
         // Dealt with, then removed.
-        await AdvanceUntilAsync(async () => (await sender.HandOvers.ReceiveAsync("lobby", Id(waiter), null, default)).Count == 0);
+        await sender.Clock.AdvanceUntilAsync(async () => (await sender.HandOvers.ReceiveAsync("lobby", Id(waiter), null, default)).Count == 0);
     }
 
     [Fact]
@@ -100,7 +101,7 @@ public sealed class CrossInstanceTests
         var (alice, bob) = await TwoMembersAsync();
         Assert.Equal(["one"], (await SendWhileBobWaitsAsync(alice, "one", bob, waiter)).MessageTexts);
         var poll = waiter.PollAsync("lobby", bob.Token, "timeout=30");
-        await AdvanceUntilAsync(async () => (await sender.HandOvers.ReadWaitingAsync("lobby", default)).Count == 1);
+        await sender.Clock.AdvanceUntilAsync(async () => (await sender.HandOvers.ReadWaitingAsync("lobby", default)).Count == 1);
         sender.HandOvers.SendsFailWith = new StorageUnavailableException("table down", new IOException());
 
         Assert.Equal(201, (await sender.SendTextAsync(alice, "two")).Status);
@@ -115,16 +116,16 @@ public sealed class CrossInstanceTests
     {
         var (alice, bob) = await TwoMembersAsync();
         var quiet = waiter.PollAsync("lobby", bob.Token, "timeout=5");
-        await AdvanceAsync(TimeSpan.FromSeconds(2));
+        await sender.Clock.AdvanceAsync(TimeSpan.FromSeconds(2));
         Assert.Empty(await sender.HandOvers.ReadWaitingAsync("lobby", default));
         Assert.Empty((await waiter.AdvanceUntilDoneAsync(quiet, TimeSpan.FromMilliseconds(100))).Messages);
 
         Assert.Equal(["one"], (await SendWhileBobWaitsAsync(alice, "one", bob, waiter)).MessageTexts);
         var poll = waiter.PollAsync("lobby", bob.Token, "timeout=2");
-        await AdvanceUntilAsync(async () => (await sender.HandOvers.ReadWaitingAsync("lobby", default)).Count == 1);
+        await sender.Clock.AdvanceUntilAsync(async () => (await sender.HandOvers.ReadWaitingAsync("lobby", default)).Count == 1);
         Assert.Empty((await waiter.AdvanceUntilDoneAsync(poll, TimeSpan.FromMilliseconds(100))).Messages);
 
-        await AdvanceUntilAsync(async () => (await sender.HandOvers.ReadWaitingAsync("lobby", default)).Count == 0);
+        await sender.Clock.AdvanceUntilAsync(async () => (await sender.HandOvers.ReadWaitingAsync("lobby", default)).Count == 0);
     }
 
     [Fact]
@@ -156,7 +157,7 @@ public sealed class CrossInstanceTests
         var bobsQueue = await QueueOfAsync(bob);
         var poll = on.PollAsync("lobby", bob.Token, "timeout=30");
         await WaitUntilAsync(() => on.Services.GetRequiredService<WaitingPolls>().IsWaiting(bobsQueue));
-        await AdvanceAsync(TimeSpan.FromMilliseconds(300)); // the watch's first read is done
+        await sender.Clock.AdvanceAsync(TimeSpan.FromMilliseconds(300)); // the watch's first read is done
         Assert.Equal(201, (await sender.SendTextAsync(alice, text)).Status);
         return await on.AdvanceUntilDoneAsync(poll, TimeSpan.FromMilliseconds(100));
     }
@@ -164,32 +165,4 @@ public sealed class CrossInstanceTests
     private async Task<string> QueueOfAsync(Joined member) => (await sender.Members.GetAsync(member.Room, member.UserId, default))!.QueueName;
 
     private static string Id(ChatTestApp app) => app.Services.GetRequiredService<ChatInstance>().Id;
-
-    private async Task AdvanceAsync(TimeSpan total)
-    {
-        for (var passed = TimeSpan.Zero; passed < total; passed += TimeSpan.FromMilliseconds(100))
-        {
-            await Task.Delay(10);
-            sender.Clock.Advance(TimeSpan.FromMilliseconds(100));
-        }
-    }
-
-    private async Task AdvanceUntilAsync(Func<Task<bool>> condition)
-    {
-        for (var i = 0; i < 200 && !await condition(); i++)
-        {
-            await Task.Delay(10);
-            sender.Clock.Advance(TimeSpan.FromMilliseconds(100));
-        }
-        Assert.True(await condition());
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 500 && !condition(); i++)
-        {
-            await Task.Delay(10);
-        }
-        Assert.True(condition());
-    }
 }

@@ -3,6 +3,7 @@ using FunctionsChat.Storage;
 using FunctionsChat.Tests.Fakes;
 using FunctionsChat.Updates;
 using Microsoft.Extensions.DependencyInjection;
+using static FunctionsChat.Tests.Functions.FakeClockDriver;
 
 namespace FunctionsChat.Tests.Functions;
 
@@ -103,15 +104,6 @@ public sealed class HandOverTests
         var first = await waiter.WaitAsync("lobby", queue, TimeSpan.FromSeconds(30), default).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(["put meanwhile", "handed over"], first!.Messages.Select(m => m.Text));
         Assert.Empty((await app.AdvanceUntilDoneAsync(app.PollAsync("lobby", bob.Token, "timeout=1"), TimeSpan.FromMilliseconds(250))).Messages);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 500 && !condition(); i++)
-        {
-            await Task.Delay(10);
-        }
-        Assert.True(condition());
     }
 
     /// <summary>Receives that wait until the caller gives up, so a hand-over lands while a receive is in flight.</summary>

@@ -1,5 +1,6 @@
 using FunctionsChat.Updates;
 using Microsoft.Extensions.DependencyInjection;
+using static FunctionsChat.Tests.Functions.FakeClockDriver;
 
 namespace FunctionsChat.Tests.Functions;
 
@@ -82,14 +83,5 @@ public sealed class LingerTests
             await app.SendTextAsync(alice, text);
             Assert.Equal([text], (await poll.WaitAsync(TimeSpan.FromSeconds(10))).MessageTexts);
         }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 500 && !condition(); i++)
-        {
-            await Task.Delay(10);
-        }
-        Assert.True(condition());
     }
 }

@@ -1,3 +1,5 @@
+using static FunctionsChat.Tests.Functions.FakeClockDriver;
+
 namespace FunctionsChat.Tests.Functions;
 
 public sealed class LongPollTests
@@ -199,14 +201,5 @@ public sealed class LongPollTests
             await app.SendTextAsync(alice, $"m{i}");
             Assert.Equal(200, (await app.PollAsync("lobby", alice.Token)).Status);
         }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 500 && !condition(); i++)
-        {
-            await Task.Delay(10);
-        }
-        Assert.True(condition());
     }
 }

@@ -2,6 +2,7 @@ using FunctionsChat.Messages;
 using FunctionsChat.Storage;
 using FunctionsChat.Updates;
 using Microsoft.Extensions.DependencyInjection;
+using static FunctionsChat.Tests.Functions.FakeClockDriver;
 
 namespace FunctionsChat.Tests.Functions;
 
@@ -30,7 +31,7 @@ public sealed class RoomWatcherTests
         var bob = await app.JoinAsMemberAsync("lobby");
         var poll = app.PollAsync("lobby", bob.Token, "timeout=30");
         await WaitUntilAsync(() => app.Inboxes.ReceiveCalls >= 1 && app.Signals.ReadCalls >= 1);
-        await AdvanceAsync(TimeSpan.FromSeconds(5)); // the quiet room's watch has slowed down to its idle pace
+        await app.Clock.AdvanceAsync(TimeSpan.FromSeconds(5)); // the quiet room's watch has slowed down to its idle pace
         var start = app.Clock.GetUtcNow();
 
         await FanOutFromAnotherInstanceAsync(alice, "from elsewhere", bob);
@@ -54,7 +55,7 @@ public sealed class RoomWatcherTests
         // Carol's poll keeps the room watched; the room has just had a message, so it is read at the fast pace.
         var second = app.PollAsync("lobby", carol.Token, "timeout=30");
         await WaitUntilAsync(() => app.Inboxes.ReceiveCalls >= 2);
-        await AdvanceAsync(TimeSpan.FromMilliseconds(500));
+        await app.Clock.AdvanceAsync(TimeSpan.FromMilliseconds(500));
         var start = app.Clock.GetUtcNow();
         await FanOutFromAnotherInstanceAsync(alice, "two", carol);
         var response = await app.AdvanceUntilDoneAsync(second, TimeSpan.FromMilliseconds(50));
@@ -119,7 +120,7 @@ public sealed class RoomWatcherTests
         await app.Signals.RaiseAsync("lobby", app.Services.GetRequiredService<ChatInstance>().Id,
             new WriterSignal(0, [new SignalRound(1, app.Clock.GetUtcNow(), [bobsQueue])]), default);
         var reads = app.Signals.ReadCalls;
-        await AdvanceUntilAsync(() => app.Signals.ReadCalls >= reads + 2);
+        await app.Clock.AdvanceUntilAsync(() => app.Signals.ReadCalls >= reads + 2);
 
         Assert.Equal(receives, app.Inboxes.ReceiveCalls);
         Assert.Empty((await app.AdvanceUntilDoneAsync(poll, TimeSpan.FromMilliseconds(250))).Messages);
@@ -168,7 +169,7 @@ public sealed class RoomWatcherTests
         Assert.Single((await first.WaitAsync(TimeSpan.FromSeconds(10))).Messages);
 
         // Nobody waits in the room for a moment, long enough for the watcher to tick; then Bob polls again.
-        await AdvanceAsync(TimeSpan.FromMilliseconds(300));
+        await app.Clock.AdvanceAsync(TimeSpan.FromMilliseconds(300));
         var receives = app.Inboxes.ReceiveCalls;
         var second = app.PollAsync("lobby", bob.Token, "timeout=30");
         await WaitUntilAsync(() => polls.IsWaiting(bobsQueue));
@@ -192,7 +193,7 @@ public sealed class RoomWatcherTests
         var readsWhileWaiting = app.Signals.ReadCalls;
         Assert.InRange(readsWhileWaiting, 8, 18);
 
-        await AdvanceAsync(TimeSpan.FromSeconds(10));
+        await app.Clock.AdvanceAsync(TimeSpan.FromSeconds(10));
         Assert.InRange(app.Signals.ReadCalls, readsWhileWaiting, readsWhileWaiting + 1);
     }
 
@@ -217,33 +218,5 @@ public sealed class RoomWatcherTests
         var message = new ChatMessage(id, from.Room, from.UserId, from.Name, text, sentAt);
         await app.History.AppendAsync(message, null, default);
         return message;
-    }
-
-    private async Task AdvanceAsync(TimeSpan total)
-    {
-        for (var passed = TimeSpan.Zero; passed < total; passed += TimeSpan.FromMilliseconds(100))
-        {
-            await Task.Delay(10);
-            app.Clock.Advance(TimeSpan.FromMilliseconds(100));
-        }
-    }
-
-    private async Task AdvanceUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 100 && !condition(); i++)
-        {
-            await Task.Delay(10);
-            app.Clock.Advance(TimeSpan.FromMilliseconds(100));
-        }
-        Assert.True(condition());
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 500 && !condition(); i++)
-        {
-            await Task.Delay(10);
-        }
-        Assert.True(condition());
     }
 }

@@ -8,6 +8,7 @@ using FunctionsChat.Tests.Fakes;
 using FunctionsChat.Tests.Functions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using static FunctionsChat.Tests.Functions.FakeClockDriver;
 
 namespace FunctionsChat.Tests.Telemetry;
 
@@ -239,13 +240,4 @@ public sealed class ChatMetricsTests : IDisposable
 
     private static long Sum(MetricCollector<long> collector, string tag, string value) =>
         collector.GetMeasurementSnapshot().Where(m => m.Tags.TryGetValue(tag, out var v) && Equals(v, value)).Sum(m => m.Value);
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 500 && !condition(); i++)
-        {
-            await Task.Delay(10);
-        }
-        Assert.True(condition());
-    }
 }
