@@ -1,9 +1,10 @@
+using FunctionsChat.Updates;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsChat;
 
-/// <summary>Checks what data annotations cannot: the signing keys, timeouts that fit together, and the name locale.</summary>
-internal sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
+/// <summary>Checks what data annotations cannot: the signing keys, timeouts that fit together (delivery's too), and the name locale.</summary>
+internal sealed class ChatOptionsValidator(DeliveryTimings timings) : IValidateOptions<ChatOptions>
 {
     public const int MinSigningKeyLength = 32;
 
@@ -38,6 +39,7 @@ internal sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
         {
             failures.Add($"Chat:NameLocale '{options.NameLocale}' is not a locale Bogus knows (for example zh_CN or en).");
         }
+        failures.AddRange(timings.Check(options));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

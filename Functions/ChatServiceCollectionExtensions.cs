@@ -48,6 +48,7 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<QueuePuts>();
         services.AddSingleton<RoomMembersCache>();
         services.AddSingleton<RoomLatest>();
+        services.TryAddSingleton(DeliveryTimings.Default);
         services.AddHostedService<DeliveryDrain>();
         return services;
     }

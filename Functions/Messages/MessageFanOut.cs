@@ -26,14 +26,13 @@ public sealed class MessageFanOut(
     WaitingPolls polls,
     RoomWatcher watcher,
     RoomLatest latest,
+    DeliveryTimings timings,
     Presence presence,
     ChatMetrics metrics,
     TimeProvider clock,
     IHostApplicationLifetime lifetime,
     ILogger<MessageFanOut> logger)
 {
-    /// <summary>Pause before the second try of a round's last raise.</summary>
-    internal static readonly TimeSpan RaiseRetryPause = TimeSpan.FromMilliseconds(250);
 
     private readonly Lock gate = new();
 
@@ -185,7 +184,7 @@ public sealed class MessageFanOut(
         catch (StorageUnavailableException ex)
         {
             logger.LogWarning(ex, "Could not raise the signal of room {Room} after fanning out up to {MessageId}; trying once more", room, lastId);
-            await Task.Delay(RaiseRetryPause, clock, lifetime.ApplicationStopped);
+            await Task.Delay(timings.RoundRaiseRetryPause, clock, lifetime.ApplicationStopped);
             await signal.FlushAsync(room, lifetime.ApplicationStopped);
         }
     }

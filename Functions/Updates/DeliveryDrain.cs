@@ -12,10 +12,8 @@ namespace FunctionsChat.Updates;
 /// of this: then the senders' take-backs and the rooms' sweeps deliver what was handed over, and the pages whose
 /// connections broke read history when they reconnect.
 /// </summary>
-public sealed class DeliveryDrain(WaitingPolls polls, RoomWatcher watcher, HandOverRelay relay, TimeProvider clock, IHostApplicationLifetime lifetime, ILogger<DeliveryDrain> logger) : IHostedService
+public sealed class DeliveryDrain(WaitingPolls polls, RoomWatcher watcher, HandOverRelay relay, DeliveryTimings timings, TimeProvider clock, IHostApplicationLifetime lifetime, ILogger<DeliveryDrain> logger) : IHostedService
 {
-    /// <summary>The drain's own bound, well inside the host's shutdown timeout.</summary>
-    internal static readonly TimeSpan TakesAtMost = TimeSpan.FromSeconds(5);
 
     private CancellationTokenRegistration answering;
 
@@ -28,7 +26,7 @@ public sealed class DeliveryDrain(WaitingPolls polls, RoomWatcher watcher, HandO
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         polls.AnswerAll();
-        using var timeout = new CancellationTokenSource(TakesAtMost, clock);
+        using var timeout = new CancellationTokenSource(timings.DrainTakesAtMost, clock);
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
@@ -37,7 +35,7 @@ public sealed class DeliveryDrain(WaitingPolls polls, RoomWatcher watcher, HandO
         }
         catch (OperationCanceledException)
         {
-            logger.LogWarning("Delivery did not finish draining within {Seconds} s; senders take back what is left", TakesAtMost.TotalSeconds);
+            logger.LogWarning("Delivery did not finish draining within {Seconds} s; senders take back what is left", timings.DrainTakesAtMost.TotalSeconds);
         }
         finally
         {

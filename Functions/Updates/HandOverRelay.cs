@@ -13,7 +13,7 @@ namespace FunctionsChat.Updates;
 /// each member's poll waits, from the sets the instances publish, and hands a round's messages to each of those
 /// instances in one write; the receiving side gives them to its waiting polls, sends on or puts the copies of members
 /// whose polls are no longer there, and only then removes the hand-over. A hand-over still stored after
-/// <see cref="TakenBackAfter"/> is taken back by its sender, and one older than <see cref="SweptAfter"/> by any instance
+/// <see cref="DeliveryTimings.TakenBackAfter"/> is taken back by its sender, and one older than <see cref="DeliveryTimings.SweptAfter"/> by any instance
 /// watching the room (both put its copies on the queues), so a copy is never lost with an instance: it is delivered at
 /// least once, and twice when an instance is slower than that (pages drop the second copy by id).
 /// </summary>
@@ -23,32 +23,16 @@ public sealed class HandOverRelay(
     WaitingPolls polls,
     RoomSignalWriter signal,
     ChatInstance instance,
+    DeliveryTimings timings,
     ChatMetrics metrics,
     TimeProvider clock,
     IHostApplicationLifetime lifetime,
     IOptions<ChatOptions> options,
     ILogger<HandOverRelay> logger)
 {
-    /// <summary>A published set older than this is not trusted: its instance may be gone.</summary>
-    internal static readonly TimeSpan WaitingSetFreshFor = TimeSpan.FromSeconds(30);
 
-    /// <summary>
-    /// A round hands over only within this time of reading the sets; an instance that withdraws its set keeps taking
-    /// hand-overs for <see cref="RoomWatcher.HandOverGrace"/>, which is longer, so none lands after it stopped looking.
-    /// </summary>
-    internal static readonly TimeSpan RoutesUsableFor = TimeSpan.FromSeconds(5);
 
-    /// <summary>
-    /// A hand-over still stored this long after it was stored is taken back by its sender: far above the ~0.1 s it
-    /// takes, since copies its target already gave out are then delivered twice.
-    /// </summary>
-    internal static readonly TimeSpan TakenBackAfter = TimeSpan.FromSeconds(10);
 
-    /// <summary>
-    /// A hand-over whose newest message is older than this is delivered by whoever sweeps the room: its sender and its
-    /// target are both gone (or stuck), since either would have dealt with it by now.
-    /// </summary>
-    internal static readonly TimeSpan SweptAfter = TimeSpan.FromSeconds(30);
 
     /// <summary>Bounds the memory of hand-overs dealt with here; older entries go first.</summary>
     internal const int MaxDealtWith = 10_000;
@@ -76,7 +60,7 @@ public sealed class HandOverRelay(
             var sets = await handOvers.ReadWaitingAsync(room, cancellationToken);
             var now = clock.GetUtcNow();
             var byQueue = new Dictionary<string, WaitingSet>(StringComparer.Ordinal);
-            foreach (var set in sets.Where(s => s.Instance != instance.Id && now - s.At < WaitingSetFreshFor))
+            foreach (var set in sets.Where(s => s.Instance != instance.Id && now - s.At < timings.WaitingSetFreshFor))
             {
                 foreach (var queue in set.QueueNames)
                 {
@@ -108,7 +92,7 @@ public sealed class HandOverRelay(
         {
             return ([], []);
         }
-        if (clock.GetElapsedTime(routes.ReadAt) > RoutesUsableFor || InboxPayload.Serialize(messages).Length > HandOverRules.MaxMessageCharacters)
+        if (clock.GetElapsedTime(routes.ReadAt) > timings.RoutesUsableFor || InboxPayload.Serialize(messages).Length > HandOverRules.MaxMessageCharacters)
         {
             return ([], all);
         }
@@ -216,7 +200,7 @@ public sealed class HandOverRelay(
     {
         try
         {
-            await Task.Delay(TakenBackAfter, clock, lifetime.ApplicationStopping);
+            await Task.Delay(timings.TakenBackAfter, clock, lifetime.ApplicationStopping);
         }
         catch (OperationCanceledException)
         {
@@ -241,7 +225,7 @@ public sealed class HandOverRelay(
                 var left = await handOvers.ReceiveAsync(pending.Room, target.Key, target.Select(k => k.Key).ToList(), lifetime.ApplicationStopped);
                 if (left.Count > 0)
                 {
-                    logger.LogWarning("Taking back {Count} hand-over(s) of room {Room} that their instance did not deal with within {Seconds} s", left.Count, pending.Room, TakenBackAfter.TotalSeconds);
+                    logger.LogWarning("Taking back {Count} hand-over(s) of room {Room} that their instance did not deal with within {Seconds} s", left.Count, pending.Room, timings.TakenBackAfter.TotalSeconds);
                     await PutThenRemoveAsync(pending.Room, left);
                 }
             }
@@ -254,12 +238,12 @@ public sealed class HandOverRelay(
     }
 
     /// <summary>
-    /// Delivers every hand-over of the room whose newest message is older than <see cref="SweptAfter"/>: its sender
+    /// Delivers every hand-over of the room whose newest message is older than <see cref="DeliveryTimings.SweptAfter"/>: its sender
     /// and its target are gone. Returns how many. Run by room watchers now and then while hand-overs are about.
     /// </summary>
     public async Task<int> SweepAsync(string room, CancellationToken cancellationToken)
     {
-        var cutoff = clock.GetUtcNow() - SweptAfter;
+        var cutoff = clock.GetUtcNow() - timings.SweptAfter;
         var stale = (await handOvers.ReadAllAsync(room, cancellationToken)).Where(h => h.NewestSentAt < cutoff).ToList();
         if (stale.Count > 0)
         {
@@ -375,7 +359,7 @@ public sealed class HandOverRelay(
             return;
         }
         // Those still here failed to be removed; their senders took them back long ago.
-        foreach (var old in dealtWith.Where(d => now - d.Value > SweptAfter).ToList())
+        foreach (var old in dealtWith.Where(d => now - d.Value > timings.SweptAfter).ToList())
         {
             dealtWith.TryRemove(old);
         }

@@ -16,6 +16,7 @@ public sealed class QueuePuts(
     IInboxes inboxes,
     WaitingPolls polls,
     ChatMetrics metrics,
+    DeliveryTimings timings,
     TimeProvider clock,
     IHostApplicationLifetime lifetime,
     IOptions<ChatOptions> options,
@@ -23,8 +24,6 @@ public sealed class QueuePuts(
 {
     private readonly ChatOptions settings = options.Value;
 
-    /// <summary>Pause before the second try of a put.</summary>
-    internal static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
     /// Returns the queues written to (a member who left meanwhile has none) and those that could not be written. Runs
@@ -64,7 +63,7 @@ public sealed class QueuePuts(
                 catch (StorageUnavailableException ex) when (attempt == 1)
                 {
                     logger.LogDebug(ex, "Put to one member of room {Room} failed; trying once more", room);
-                    await Task.Delay(RetryPause, clock, token);
+                    await Task.Delay(timings.PutRetryPause, clock, token);
                 }
                 catch (StorageUnavailableException ex)
                 {

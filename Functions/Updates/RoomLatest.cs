@@ -9,14 +9,12 @@ namespace FunctionsChat.Updates;
 /// does not hold it knows the fast path lost something and reads history (the completeness check, docs/api.md).
 /// </summary>
 /// <remarks>
-/// What an answer reports is never older than <see cref="FreshFor"/>: the room watcher reads the signal that often
+/// What an answer reports is never older than <see cref="DeliveryTimings.LatestFreshFor"/>: the room watcher reads the signal that often
 /// while polls wait here, and when it has not (no watcher, reads failing), the answer reads the signal itself. So a
 /// message whose send was answered before a poll's answer shows up in it, give or take that time.
 /// </remarks>
-public sealed class RoomLatest(IRoomSignals signals, TimeProvider clock)
+public sealed class RoomLatest(IRoomSignals signals, DeliveryTimings timings, TimeProvider clock)
 {
-    /// <summary>A read of the signal that began longer ago than this is not trusted for an answer.</summary>
-    internal static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(2);
 
     /// <summary>Bounds the memory: past this many rooms, those not read for a minute are forgotten.</summary>
     internal const int MaxRooms = 10_000;
@@ -32,12 +30,12 @@ public sealed class RoomLatest(IRoomSignals signals, TimeProvider clock)
         Update(room, Newest(signal.Values.Select(s => s.LatestId)), readStartedAt);
 
     /// <summary>
-    /// The room's newest fanned-out message (null: none known), from a read of its signal at most <see cref="FreshFor"/>
+    /// The room's newest fanned-out message (null: none known), from a read of its signal at most <see cref="DeliveryTimings.LatestFreshFor"/>
     /// old; answers that need a read at the same moment share one.
     /// </summary>
     public async Task<string?> GetAsync(string room, CancellationToken cancellationToken)
     {
-        if (rooms.TryGetValue(room, out var known) && clock.GetUtcNow() - known.ReadAt <= FreshFor)
+        if (rooms.TryGetValue(room, out var known) && clock.GetUtcNow() - known.ReadAt <= timings.LatestFreshFor)
         {
             return known.LatestId;
         }

@@ -1,6 +1,7 @@
 using FunctionsChat.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace FunctionsChat.Updates;
 
@@ -11,16 +12,11 @@ namespace FunctionsChat.Updates;
 /// time, each with everything recorded so far, so a slow write never overwrites a newer one. A raise that fails is
 /// tried again in the background until one succeeds: until then other instances' polls are not woken.
 /// </summary>
-public sealed class RoomSignalWriter(IRoomSignals signals, ChatInstance instance, TimeProvider clock, IHostApplicationLifetime lifetime, ILogger<RoomSignalWriter> logger)
+public sealed class RoomSignalWriter(IRoomSignals signals, ChatInstance instance, DeliveryTimings timings, IOptions<ChatOptions> options, TimeProvider clock, IHostApplicationLifetime lifetime, ILogger<RoomSignalWriter> logger)
 {
-    /// <summary>Pauses before the background tries of a raise that failed; past the last, the next raise carries it.</summary>
-    internal static readonly TimeSpan[] RetryPauses = [TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8)];
+    private readonly TimeSpan roundsKeptFor = timings.RoundsKeptFor(options.Value);
 
-    /// <summary>
-    /// Rounds are listed this long (a watcher reads at least every second); a reader that last looked earlier than
-    /// that wakes every poll. Short, because every raise rewrites the entry and every watcher reads it.
-    /// </summary>
-    internal static readonly TimeSpan RoundsKeptFor = TimeSpan.FromSeconds(2);
+
 
     /// <summary>A round that put on more queues than this is recorded as "any queue": every poll looks.</summary>
     internal const int MaxNamedQueues = 64;
@@ -54,7 +50,7 @@ public sealed class RoomSignalWriter(IRoomSignals signals, ChatInstance instance
             }
             var named = putTo is { Count: <= MaxNamedQueues } ? putTo.ToList() : null;
             var missing = missed is { Count: > 0 } ? missed.Take(MaxNamedQueues).ToList() : null;
-            state.Add(new SignalRound(++sequence, clock.GetUtcNow(), named, handedOver is { Count: > 0 } ? handedOver : null, missing, missing is null ? null : lastId), clock.GetUtcNow() - RoundsKeptFor);
+            state.Add(new SignalRound(++sequence, clock.GetUtcNow(), named, handedOver is { Count: > 0 } ? handedOver : null, missing, missing is null ? null : lastId), clock.GetUtcNow() - roundsKeptFor);
             state.FannedOut(fannedOutThrough);
         }
         try
@@ -118,7 +114,7 @@ public sealed class RoomSignalWriter(IRoomSignals signals, ChatInstance instance
         }
         try
         {
-            foreach (var pause in RetryPauses)
+            foreach (var pause in timings.SignalRetryPauses)
             {
                 await Task.Delay(pause, clock, lifetime.ApplicationStopping);
                 try
@@ -149,7 +145,7 @@ public sealed class RoomSignalWriter(IRoomSignals signals, ChatInstance instance
         {
             return;
         }
-        var quiet = clock.GetUtcNow() - RoundsKeptFor;
+        var quiet = clock.GetUtcNow() - roundsKeptFor;
         foreach (var (room, state) in rooms.Where(r => r.Value.LatestAt < quiet).ToList())
         {
             rooms.Remove(room);

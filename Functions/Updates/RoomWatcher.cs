@@ -21,49 +21,23 @@ public sealed class RoomWatcher(
     WaitingPolls polls,
     HandOverRelay relay,
     RoomLatest latest,
+    DeliveryTimings timings,
     TimeProvider clock,
     IHostApplicationLifetime lifetime,
     IOptions<ChatOptions> options,
     ILogger<RoomWatcher> logger)
 {
-    /// <summary>
-    /// A room stays active, and watched at the fast interval, this long after its last message: long enough for a
-    /// burst, short enough that a room chatting at human pace (a message every few seconds) is not read ten times a
-    /// second by every instance all the time.
-    /// </summary>
-    internal static readonly TimeSpan ActiveFor = TimeSpan.FromSeconds(3);
 
-    /// <summary>A room is busy (see <see cref="IsBusy"/>) with at least this many messages within <see cref="BusyWindow"/>.</summary>
-    internal const int BusyMessages = 3;
 
-    internal static readonly TimeSpan BusyWindow = TimeSpan.FromSeconds(2);
 
-    /// <summary>A room's watch ends this long after its last waiting poll did, not before.</summary>
-    internal static readonly TimeSpan EmptyGrace = TimeSpan.FromSeconds(1);
 
-    /// <summary>
-    /// After withdrawing its waiting set, this instance keeps taking hand-overs this long: a round that read the set
-    /// before it was withdrawn may still hand over (for up to <see cref="HandOverRelay.RoutesUsableFor"/>).
-    /// </summary>
-    internal static readonly TimeSpan HandOverGrace = TimeSpan.FromSeconds(10);
 
-    /// <summary>The waiting set is published while the room had a message this recently, and refreshed this often.</summary>
-    internal static readonly TimeSpan PublishWhileActiveFor = TimeSpan.FromSeconds(30);
 
-    internal static readonly TimeSpan RepublishEvery = TimeSpan.FromSeconds(10);
 
-    internal static readonly TimeSpan PublishSpacing = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>While hand-overs were about in a room this recently, its watch sweeps it this often (<see cref="HandOverRelay.SweepAsync"/>).</summary>
-    internal static readonly TimeSpan SweepEvery = TimeSpan.FromSeconds(30);
 
-    internal static readonly TimeSpan SweepWhileHandOversSeenFor = TimeSpan.FromMinutes(2);
 
-    /// <summary>How long a watch loop that failed unexpectedly waits before it reads again.</summary>
-    internal static readonly TimeSpan PauseAfterFault = TimeSpan.FromSeconds(1);
 
-    /// <summary>The first read of a new watch wakes for signals this recent: a poll may have looked just before them.</summary>
-    private static readonly TimeSpan FirstReadOverlap = TimeSpan.FromSeconds(2);
 
     private readonly TimeSpan activeInterval = TimeSpan.FromMilliseconds(options.Value.RoomWatchIntervalMilliseconds);
     private readonly TimeSpan idleInterval = TimeSpan.FromMilliseconds(Math.Max(options.Value.RoomWatchIdleIntervalMilliseconds, options.Value.RoomWatchIntervalMilliseconds));
@@ -148,7 +122,7 @@ public sealed class RoomWatcher(
     {
         lock (gate)
         {
-            return rooms.TryGetValue(room, out var state) && state.RecentCount(clock.GetUtcNow() - BusyWindow) >= BusyMessages;
+            return rooms.TryGetValue(room, out var state) && state.RecentCount(clock.GetUtcNow() - timings.BusyWindow) >= timings.BusyMessages;
         }
     }
 
@@ -184,7 +158,7 @@ public sealed class RoomWatcher(
             }
             try
             {
-                await Task.Delay(PauseAfterFault, clock, stopping);
+                await Task.Delay(timings.PauseAfterFault, clock, stopping);
             }
             catch (OperationCanceledException)
             {
@@ -231,7 +205,7 @@ public sealed class RoomWatcher(
                 // milliseconds later, and a watch started afresh has a new epoch, which makes every poll look first.
                 // Nor while hand-overs may still come to this instance.
                 var now = clock.GetUtcNow();
-                if (state.Waiting.Count == 0 && now - state.EmptySince >= EmptyGrace && !state.TakesHandOvers(now))
+                if (state.Waiting.Count == 0 && now - state.EmptySince >= timings.EmptyGrace && !state.TakesHandOvers(now, timings.HandOverGrace))
                 {
                     rooms.Remove(room);
                     state.Ended = true;
@@ -267,7 +241,7 @@ public sealed class RoomWatcher(
                     wake = [.. state.Waiting.Keys];
                 }
                 // Fast while messages flow; when the room falls quiet, each read waits twice as long, up to the idle interval.
-                interval = clock.GetUtcNow() - state.LastMessage < ActiveFor ? activeInterval : Min(interval * 2, idleInterval);
+                interval = clock.GetUtcNow() - state.LastMessage < timings.ActiveFor ? activeInterval : Min(interval * 2, idleInterval);
             }
             first = false;
             // Precise news wakes only the polls of the queues put to, and drops what was known of those queues here.
@@ -280,7 +254,7 @@ public sealed class RoomWatcher(
     private async Task SweepIfDueAsync(string room, RoomState state, CancellationToken stopping)
     {
         var now = clock.GetUtcNow();
-        if (!relay.Enabled || now - state.HandOversSeenAt > SweepWhileHandOversSeenFor || now - state.SweptAt < SweepEvery)
+        if (!relay.Enabled || now - state.HandOversSeenAt > timings.SweepWhileHandOversSeenFor || now - state.SweptAt < timings.SweepEvery)
         {
             return;
         }
@@ -307,7 +281,7 @@ public sealed class RoomWatcher(
         lock (gate)
         {
             published = [.. rooms.Where(r => r.Value.Published.Count > 0).Select(r => r.Key)];
-            takingHandOvers = [.. rooms.Where(r => r.Value.TakesHandOvers(now)).Select(r => r.Key)];
+            takingHandOvers = [.. rooms.Where(r => r.Value.TakesHandOvers(now, timings.HandOverGrace)).Select(r => r.Key)];
         }
         await Task.WhenAll(published.Select(async room =>
         {
@@ -352,7 +326,7 @@ public sealed class RoomWatcher(
                 // Rounds new to this watch that could not reach some queues: those polls answer and their pages check.
                 var seenBefore = state.Seen.TryGetValue(writer, out var last) ? last : (long?)null;
                 checks.AddRange(signal.Rounds
-                    .Where(r => r.Missed is not null && r.LastId is not null && (seenBefore is { } s ? r.Sequence > s : r.At >= state.WatchStarted - FirstReadOverlap))
+                    .Where(r => r.Missed is not null && r.LastId is not null && (seenBefore is { } s ? r.Sequence > s : r.At >= state.WatchStarted - timings.FirstReadOverlap))
                     .SelectMany(r => r.Missed!.Select(queue => (queue, r.LastId!))));
                 var latest = signal.Latest.Sequence;
                 if (signal.Latest.At > state.OthersSeenAt)
@@ -384,7 +358,7 @@ public sealed class RoomWatcher(
                     putTo.AddRange(signal.Rounds.SelectMany(r => r.PutTo!));
                     handedHere.AddRange(KeysFor(signal.Rounds));
                 }
-                else if (!first || signal.Latest.At >= state.WatchStarted - FirstReadOverlap)
+                else if (!first || signal.Latest.At >= state.WatchStarted - timings.FirstReadOverlap)
                 {
                     rounds += signal.Rounds.Count;
                     wakeAll = true;
@@ -443,7 +417,7 @@ public sealed class RoomWatcher(
             }
             using (var refresh = CancellationTokenSource.CreateLinkedTokenSource(stopping))
             {
-                await Task.WhenAny(changed, Task.Delay(RepublishEvery, clock, refresh.Token));
+                await Task.WhenAny(changed, Task.Delay(timings.RepublishEvery, clock, refresh.Token));
                 refresh.Cancel();
             }
             lock (gate)
@@ -457,7 +431,7 @@ public sealed class RoomWatcher(
             {
                 // After a round every poll of the room answers and polls again within some milliseconds: one write
                 // for all of them instead of one each.
-                await Task.Delay(PublishSpacing, clock, CancellationToken.None);
+                await Task.Delay(timings.PublishSpacing, clock, CancellationToken.None);
             }
         }
     }
@@ -473,8 +447,8 @@ public sealed class RoomWatcher(
             // Only where another instance is about: on a single instance nobody would read the set.
             var due = current.Count == 0
                 ? state.Published.Count > 0
-                : now - state.LastMessage < PublishWhileActiveFor && now - state.OthersSeenAt < PublishWhileActiveFor &&
-                  (!state.Published.SetEquals(current) || now - state.PublishedAt >= RepublishEvery);
+                : now - state.LastMessage < timings.PublishWhileActiveFor && now - state.OthersSeenAt < timings.PublishWhileActiveFor &&
+                  (!state.Published.SetEquals(current) || now - state.PublishedAt >= timings.RepublishEvery);
             if (!due)
             {
                 return false;
@@ -561,8 +535,8 @@ public sealed class RoomWatcher(
         /// <summary>A look for hand-overs failed; the next read looks again.</summary>
         public bool HandOversPending { get; set; }
 
-        /// <summary>Hand-overs may still come: a set is published, or was withdrawn less than <see cref="HandOverGrace"/> ago.</summary>
-        public bool TakesHandOvers(DateTimeOffset now) => Published.Count > 0 || now - WithdrawnAt < HandOverGrace || HandOversPending;
+        /// <summary>Hand-overs may still come: a set is published, or was withdrawn less than <see cref="DeliveryTimings.HandOverGrace"/> ago.</summary>
+        public bool TakesHandOvers(DateTimeOffset now, TimeSpan grace) => Published.Count > 0 || now - WithdrawnAt < grace || HandOversPending;
 
         public DateTimeOffset LastMessage { get; private set; } = DateTimeOffset.MinValue;
 
