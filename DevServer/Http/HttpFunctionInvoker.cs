@@ -10,9 +10,9 @@ namespace FunctionsChat.DevServer.Http;
 /// One HTTP invocation, as the host runs it with ASP.NET Core integration: an <c>InvocationRequest</c> with an empty
 /// <c>http</c> trigger value and the route values as trigger metadata, and the raw request forwarded to the worker's
 /// HttpUri with <c>x-ms-invocation-id</c>, the worker's response streamed straight back. A caller who leaves aborts
-/// the forwarded request and cancels the invocation.
+/// the forwarded request and cancels the invocation; a stopping worker finishes what it was sent (see WorkerPool).
 /// </summary>
-public sealed class HttpFunctionInvoker(WorkerPool pool, IHttpForwarder forwarder, IHostApplicationLifetime lifetime, ILogger<HttpFunctionInvoker> logger)
+public sealed class HttpFunctionInvoker(WorkerPool pool, IHttpForwarder forwarder, ILogger<HttpFunctionInvoker> logger)
 {
     private static readonly TimeSpan ResponseWait = TimeSpan.FromSeconds(30);
 
@@ -47,6 +47,18 @@ public sealed class HttpFunctionInvoker(WorkerPool pool, IHttpForwarder forwarde
         {
             return;
         }
+        try
+        {
+            await InvokeAsync(context, function, worker);
+        }
+        finally
+        {
+            worker.EndInvocation();
+        }
+    }
+
+    private async Task InvokeAsync(HttpContext context, HttpFunction function, WorkerChannel worker)
+    {
         var invocation = worker.NewInvocation(function.Name);
         invocation.InputData.Add(new ParameterBinding { Name = function.TriggerParameter, Data = new TypedData { Http = new RpcHttp() } });
         foreach (var (name, value) in context.Request.RouteValues)
@@ -58,41 +70,51 @@ public sealed class HttpFunctionInvoker(WorkerPool pool, IHttpForwarder forwarde
         }
 
         var started = Stopwatch.GetTimestamp();
-        using var departed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
-        var response = worker.InvokeAsync(invocation, CancellationToken.None);
-        using var cancelOnDeparture = departed.Token.Register(() => worker.Cancel(invocation.InvocationId));
-        var error = await forwarder.SendAsync(context, worker.HttpUri!.ToString(), _client, RequestConfig,
-            new InvocationTransformer(invocation.InvocationId), departed.Token);
-
-        InvocationResponse? result = null;
-        string? failure = null;
+        // Only the caller leaving aborts the forwarded request. A stop (of this worker, or of DevServer) does not: the
+        // pool cancels the invocation when its grace runs out, and the function's answer still reaches the caller.
+        var departed = context.RequestAborted;
+        worker.Track(invocation.InvocationId);
         try
         {
-            result = await response.WaitAsync(ResponseWait);
-        }
-        catch (WorkerUnavailableException e)
-        {
-            failure = e.Message;
-        }
-        catch (TimeoutException)
-        {
-            failure = $"no InvocationResponse within {ResponseWait.TotalSeconds} s of the HTTP response";
-        }
-        if (error != ForwarderError.None && !context.Response.HasStarted && !departed.IsCancellationRequested)
-        {
-            // Instead of YARP's bare status: the caller's own broken body is a 400; anything on the worker's side
-            // (it died, or could not be reached) a 503 to retry.
-            if (error == ForwarderError.RequestBodyClient)
+            var response = worker.InvokeAsync(invocation, CancellationToken.None);
+            using var cancelOnDeparture = departed.Register(() => worker.Cancel(invocation.InvocationId));
+            var error = await forwarder.SendAsync(context, worker.HttpUri!.ToString(), _client, RequestConfig,
+                new InvocationTransformer(invocation.InvocationId), departed);
+
+            InvocationResponse? result = null;
+            string? failure = null;
+            try
             {
-                await Problems.BadRequestAsync(context, "The request body could not be read: it ended early or its chunked encoding is broken.");
+                result = await response.WaitAsync(ResponseWait);
             }
-            else
+            catch (WorkerUnavailableException e)
             {
-                await Problems.ServiceUnavailableAsync(context, "The function app's worker process stopped while handling this request; it is being restarted. Try again.");
+                failure = e.Message;
             }
+            catch (TimeoutException)
+            {
+                failure = $"no InvocationResponse within {ResponseWait.TotalSeconds} s of the HTTP response";
+            }
+            if (error != ForwarderError.None && !context.Response.HasStarted && !departed.IsCancellationRequested)
+            {
+                // Instead of YARP's bare status: the caller's own broken body is a 400; anything on the worker's side
+                // (it died, or could not be reached) a 503 to retry.
+                if (error == ForwarderError.RequestBodyClient)
+                {
+                    await Problems.BadRequestAsync(context, "The request body could not be read: it ended early or its chunked encoding is broken.");
+                }
+                else
+                {
+                    await Problems.ServiceUnavailableAsync(context, "The function app's worker process stopped while handling this request; it is being restarted. Try again.");
+                }
+            }
+            LogOutcome(function, invocation.InvocationId, result, failure ?? (error == ForwarderError.None ? null : $"forwarding failed ({error})"),
+                Stopwatch.GetElapsedTime(started), departed.IsCancellationRequested);
         }
-        LogOutcome(function, invocation.InvocationId, result, failure ?? (error == ForwarderError.None ? null : $"forwarding failed ({error})"),
-            Stopwatch.GetElapsedTime(started), departed.IsCancellationRequested);
+        finally
+        {
+            worker.Untrack(invocation.InvocationId);
+        }
     }
 
     private void LogOutcome(HttpFunction function, string invocationId, InvocationResponse? result, string? failure, TimeSpan duration, bool callerLeft)
