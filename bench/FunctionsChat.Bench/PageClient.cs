@@ -24,6 +24,8 @@ public static class PageClient
     public static async Task ReceiveAsync(ChatHttp http, JoinedMember member, int timeoutSeconds, Tally tally, PageStats stats, CancellationToken stop)
     {
         var held = new SortedSet<string>(StringComparer.Ordinal);
+        // Ids the polls brought: a second copy of one is the API's duplicate (a copy a fill already showed is not).
+        var polledIds = new HashSet<string>(StringComparer.Ordinal);
         var backoff = new Backoff();
         var initialLoad = true;
         var needsFill = true;
@@ -46,6 +48,7 @@ public static class PageClient
                 }
                 var messages = await http.PollAsync(member, timeoutSeconds, stop);
                 backoff.Reset();
+                stats.ApiDuplicateCopies(messages.Count(m => !polledIds.Add(m.Id)));
                 var polled = Keep(messages, held);
                 stats.PollDuplicatesDropped(messages.Count - polled.Count);
                 tally.Arrived(member.Index, polled.Select(m => m.Text));
