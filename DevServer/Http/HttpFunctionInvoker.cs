@@ -33,31 +33,49 @@ public sealed class HttpFunctionInvoker(WorkerPool pool, IHttpForwarder forwarde
 
     public async Task InvokeAsync(HttpContext context, HttpFunction function)
     {
-        WorkerChannel worker;
-        try
+        var body = context.Request.Body is { } original && !ReferenceEquals(original, Stream.Null) ? new ReadTracking(original) : null;
+        if (body is not null)
         {
-            worker = await pool.PickAsync(context.RequestAborted);
+            context.Request.Body = body;
         }
-        catch (WorkerUnavailableException e)
+        for (var attempt = 1; ; attempt++)
         {
-            await Problems.ServiceUnavailableAsync(context, $"The function app is not running: {e.Message}.");
-            return;
-        }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
-        try
-        {
-            await InvokeAsync(context, function, worker);
-        }
-        finally
-        {
-            worker.EndInvocation();
+            WorkerChannel worker;
+            try
+            {
+                worker = await pool.PickAsync(context.RequestAborted);
+            }
+            catch (WorkerUnavailableException e)
+            {
+                await Problems.ServiceUnavailableAsync(context, $"The function app is not running: {e.Message}.");
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            bool sendElsewhere;
+            try
+            {
+                // A worker whose server refused the connection had stopped by itself (an outside SIGTERM): nothing
+                // reached it, so the request goes to another one, a few times at most.
+                sendElsewhere = await InvokeAsync(context, function, worker, mayGoElsewhere: attempt < MaxAttempts && body?.Started != true);
+            }
+            finally
+            {
+                worker.EndInvocation();
+            }
+            if (!sendElsewhere)
+            {
+                return;
+            }
         }
     }
 
-    private async Task InvokeAsync(HttpContext context, HttpFunction function, WorkerChannel worker)
+    private const int MaxAttempts = 4;
+
+    /// <summary>Returns true when the worker refused the connection and nothing was sent: the caller sends it elsewhere.</summary>
+    private async Task<bool> InvokeAsync(HttpContext context, HttpFunction function, WorkerChannel worker, bool mayGoElsewhere)
     {
         var invocation = worker.NewInvocation(function.Name);
         invocation.InputData.Add(new ParameterBinding { Name = function.TriggerParameter, Data = new TypedData { Http = new RpcHttp() } });
@@ -79,7 +97,20 @@ public sealed class HttpFunctionInvoker(WorkerPool pool, IHttpForwarder forwarde
             var response = worker.InvokeAsync(invocation, CancellationToken.None);
             using var cancelOnDeparture = departed.Register(() => worker.Cancel(invocation.InvocationId));
             var error = await forwarder.SendAsync(context, worker.HttpUri!.ToString(), _client, RequestConfig,
-                new InvocationTransformer(invocation.InvocationId), departed);
+                new InvocationTransformer(invocation.InvocationId, worker), departed);
+            if (mayGoElsewhere && error == ForwarderError.Request && worker.HasAnswered && !context.Response.HasStarted
+                && !departed.IsCancellationRequested && IsRefused(context.GetForwarderErrorFeature()?.Exception))
+            {
+                // Its server answered before and now refuses: the worker is stopping by itself. It got the
+                // InvocationRequest but never the HTTP request; cancel that, stop it in order, and go elsewhere.
+                worker.Cancel(invocation.InvocationId);
+                _ = response.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                pool.StoppedListening(worker);
+                context.Response.StatusCode = StatusCodes.Status200OK;
+                context.Features.Set<IForwarderErrorFeature>(null);
+                logger.LogInformation("Worker {WorkerId} refused a connection: it is stopping; Functions.{Name} goes to another worker.", worker.WorkerId, function.Name);
+                return true;
+            }
 
             InvocationResponse? result = null;
             string? failure = null;
@@ -110,6 +141,7 @@ public sealed class HttpFunctionInvoker(WorkerPool pool, IHttpForwarder forwarde
             }
             LogOutcome(function, invocation.InvocationId, result, failure ?? (error == ForwarderError.None ? null : $"forwarding failed ({error})"),
                 Stopwatch.GetElapsedTime(started), departed.IsCancellationRequested);
+            return false;
         }
         finally
         {
@@ -153,11 +185,12 @@ public sealed class HttpFunctionInvoker(WorkerPool pool, IHttpForwarder forwarde
     /// Copies the request, adds the invocation id the worker pairs it by, and sets the X-Forwarded headers from this
     /// connection (the worker trusts them from loopback), dropping any the caller sent.
     /// </summary>
-    private sealed class InvocationTransformer(string invocationId) : HttpTransformer
+    private sealed class InvocationTransformer(string invocationId, WorkerChannel worker) : HttpTransformer
     {
         public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {
             await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+            proxyRequest.Options.Set(Worker, worker);
             var headers = proxyRequest.Headers;
             foreach (var name in new[] { "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Prefix", "Forwarded" })
             {
@@ -173,9 +206,44 @@ public sealed class HttpFunctionInvoker(WorkerPool pool, IHttpForwarder forwarde
         }
     }
 
+    /// <summary>The worker a forwarded request goes to.</summary>
+    private static readonly HttpRequestOptionsKey<WorkerChannel> Worker = new("DevServer.Worker");
+
+    private static bool IsRefused(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>The request body, noting whether anything read it (then a request cannot be sent again).</summary>
+    private sealed class ReadTracking(Stream inner) : Stream
+    {
+        public bool Started { get; private set; }
+
+        public override bool CanRead => inner.CanRead;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) { Started = true; return inner.Read(buffer, offset, count); }
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) { Started = true; return inner.ReadAsync(buffer, cancellationToken); }
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) { Started = true; return inner.ReadAsync(buffer, offset, count, cancellationToken); }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
     /// <summary>
     /// A fresh worker answers its init before its HTTP server listens; like the host's proxy, retry a refused
-    /// connection for a moment (nothing was sent, so nothing is sent twice).
+    /// connection for a moment (nothing was sent, so nothing is sent twice). Not once the worker's server has answered:
+    /// then a refusal means it is stopping, and the invoker sends the request to another worker.
     /// </summary>
     private sealed class RetryWhileStarting(HttpMessageHandler inner) : DelegatingHandler(inner)
     {
@@ -188,9 +256,15 @@ public sealed class HttpFunctionInvoker(WorkerPool pool, IHttpForwarder forwarde
             {
                 try
                 {
-                    return await base.SendAsync(request, cancellationToken);
+                    var response = await base.SendAsync(request, cancellationToken);
+                    if (request.Options.TryGetValue(Worker, out var answering))
+                    {
+                        answering.MarkAnswered();
+                    }
+                    return response;
                 }
-                catch (HttpRequestException e) when (attempt < Attempts && e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
+                catch (HttpRequestException e) when (attempt < Attempts && e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused }
+                    && !(request.Options.TryGetValue(Worker, out var refusing) && refusing.HasAnswered))
                 {
                     await Task.Delay(Delay, cancellationToken);
                 }

@@ -32,6 +32,7 @@ public sealed class WorkerChannel(string workerId, ILoggerFactory loggers)
     private int _admitted;
     private long _invocations;
     private int _draining;
+    private int _answered;
 
     public string WorkerId { get; } = workerId;
 
@@ -92,6 +93,11 @@ public sealed class WorkerChannel(string workerId, ILoggerFactory loggers)
             _idle.TrySetResult();
         }
     }
+
+    /// <summary>True once the worker's HTTP server has answered a forwarded request.</summary>
+    public bool HasAnswered => Volatile.Read(ref _answered) == 1;
+
+    public void MarkAnswered() => Volatile.Write(ref _answered, 1);
 
     /// <summary>Remembers an invocation sent, so that a stop can cancel those still running.</summary>
     public void Track(string invocationId) => _inFlight[invocationId] = 0;

@@ -7,8 +7,8 @@ namespace FunctionsChat.DevServer.Workers;
 /// <para>
 /// A worker is stopped in the host's order (docs/reliability.md, "How an instance stops"): it gets no new invocation
 /// (they go to the others), those in flight get <see cref="DrainGrace"/> to finish, then it is sent
-/// <c>WorkerTerminate</c> (and <c>InvocationCancel</c> for what still runs) and killed if it has not exited
-/// <see cref="TerminateGrace"/> later. <see cref="StopWorker"/> does it to one worker, which is replaced at once, as
+/// <c>WorkerTerminate</c> (and, when DevServer itself stops, <c>InvocationCancel</c> for what still runs) and killed
+/// if it has not exited <see cref="TerminateGrace"/> later. <see cref="StopWorker"/> does it to one worker, which is replaced at once, as
 /// after a crash; <see cref="BeginStopping"/> to all of them when DevServer stops.
 /// </para>
 /// </summary>
@@ -132,7 +132,7 @@ public sealed class WorkerPool : IAsyncDisposable
         {
             if (_stoppingAll is null)
             {
-                var stops = _running.OfType<RunningWorker>().Select(r => Retire(r, "DevServer is stopping")).ToList();
+                var stops = _running.OfType<RunningWorker>().Select(r => Retire(r, "DevServer is stopping", cancelRemaining: true)).ToList();
                 _stoppingAll = Task.WhenAll(stops);
             }
             return _stoppingAll;
@@ -151,8 +151,24 @@ public sealed class WorkerPool : IAsyncDisposable
             return null;
         }
         var chosen = ready[Random.Shared.Next(ready.Length)];
-        _ = Retire(chosen, "asked to stop");
+        _ = Retire(chosen, "asked to stop", cancelRemaining: false);
         return chosen.Process.Id;
+    }
+
+    /// <summary>
+    /// The worker's HTTP server refused a connection after it had answered: it is stopping by itself (a SIGTERM from
+    /// outside, say). Stopped in the host's order from here, and replaced.
+    /// </summary>
+    public void StoppedListening(WorkerChannel channel)
+    {
+        if (_running.OfType<RunningWorker>().FirstOrDefault(r => r.Channel == channel) is { } worker)
+        {
+            _ = Retire(worker, "its HTTP server refused a connection: it is stopping by itself", cancelRemaining: false);
+        }
+        else
+        {
+            channel.StartDraining();
+        }
     }
 
     /// <summary>
@@ -214,7 +230,7 @@ public sealed class WorkerPool : IAsyncDisposable
                 if (_stopRestarting)
                 {
                     // Ready just as DevServer began to stop, after BeginStopping looked at the slots.
-                    _ = Retire(running, "DevServer is stopping");
+                    _ = Retire(running, "DevServer is stopping", cancelRemaining: true);
                 }
                 await Task.WhenAny(process.Exited, channel.Closed, running.Retired.Task);
             }
@@ -281,7 +297,7 @@ public sealed class WorkerPool : IAsyncDisposable
     }
 
     /// <summary>Starts stopping <paramref name="worker"/> (once; later calls return the same task).</summary>
-    private Task Retire(RunningWorker worker, string reason)
+    private Task Retire(RunningWorker worker, string reason, bool cancelRemaining)
     {
         lock (_retiring)
         {
@@ -291,7 +307,7 @@ public sealed class WorkerPool : IAsyncDisposable
             }
             // 1. No new invocation: PickAsync passes it over from now on.
             worker.Channel.StartDraining();
-            var stopped = RetireAsync(worker, reason);
+            var stopped = RetireAsync(worker, reason, cancelRemaining);
             _retiring[worker.Process.Id] = (worker, stopped);
             // The supervisor frees the slot and starts a replacement.
             worker.Retired.TrySetResult();
@@ -299,7 +315,7 @@ public sealed class WorkerPool : IAsyncDisposable
         }
     }
 
-    private async Task RetireAsync(RunningWorker worker, string reason)
+    private async Task RetireAsync(RunningWorker worker, string reason, bool cancelRemaining)
     {
         await Task.Yield();
         var (channel, process, slot) = worker;
@@ -311,10 +327,12 @@ public sealed class WorkerPool : IAsyncDisposable
             await Task.WhenAny(channel.Idle, process.Exited, Task.Delay(DrainGrace));
             if (!process.Exited.IsCompleted)
             {
-                // 3. WorkerTerminate, as the host disposing a channel sends it; the worker stops its application. Unlike the
-                // host, DevServer also cancels what still runs, so that a function that watches its token answers now
-                // instead of being cut off by the kill below.
-                if (!channel.Idle.IsCompleted && channel.CancelAll() is > 0 and var cancelled)
+                // 3. WorkerTerminate, as the host disposing a channel sends it; the worker stops its application, and an
+                // app that answers its open requests on ApplicationStopping answers them now. When DevServer itself
+                // stops (Ctrl+C), unlike the host, it also cancels what still runs, so that a function that watches
+                // its token answers instead of being cut off by the kill below. A single worker's stop does not: what
+                // it has not answered by the kill fails, as on an Azure instance, and the caller sees it fail.
+                if (cancelRemaining && !channel.Idle.IsCompleted && channel.CancelAll() is > 0 and var cancelled)
                 {
                     _logger.LogInformation("Worker process {Pid} still runs {Count} invocation(s) after {Seconds} s: InvocationCancel sent.", process.Id, cancelled, DrainGrace.TotalSeconds);
                 }

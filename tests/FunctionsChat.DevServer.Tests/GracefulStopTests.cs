@@ -64,6 +64,41 @@ public sealed class GracefulStopTests
     }
 
     [Fact]
+    public async Task AWorkerStoppedBySigtermFromOutsideGetsNoMoreRequestsAndItsPollIsAnswered()
+    {
+        var environment = ChatEnvironment.OnSharedAzurite();
+        environment["FUNCTIONS_WORKER_PROCESS_COUNT"] = "2";
+        environment["DevServer__WorkerDrainSeconds"] = "3";
+        await using var server = await DevServerProcess.StartHealthyAsync(environment);
+        using var api = new ChatApi(server.BaseAddress, TimeSpan.FromSeconds(60));
+        await WaitForReadyWorkersAsync(api, 2);
+        // Both workers' servers answer once (a refusal means "stopping" only from a worker that has answered before).
+        await WaitForAsync(api, workers => workers.All(w => w.Invocations > 0) ? workers : null, async () => await api.HealthAsync());
+        var room = Rooms.New("sigterm");
+        var bob = await api.JoinAsync(room, "bob");
+
+        var poll = api.PollAsync(room, bob.Token, timeoutSeconds: 25);
+        var busy = await WaitForAsync(api, workers => workers.SingleOrDefault(w => w.InFlight == 1));
+        Assert.Equal(0, kill(busy.Pid, DevServerProcess.SigTerm));
+        await Task.Delay(500);
+
+        // The worker's own server stops listening: the requests DevServer sends it are refused, and go to the other.
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await api.HealthAsync()).StatusCode);
+        }
+        // Its poll is answered: by the app if it answers on ApplicationStopping, else (today) a 503 problem once the
+        // worker is killed at the end of its grace, a failure the page sees and fills; never a dropped connection.
+        var answer = await poll.WaitAsync(Patience);
+        Assert.True(answer.StatusCode is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, answer.ToString());
+        await WaitForAsync(api, workers => workers.Count(w => w.State == "ready") == 2 && workers.All(w => w.Pid != busy.Pid) ? workers : null);
+        Assert.Contains("refused a connection: it is stopping", server.Output);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
+    [Fact]
     public async Task CtrlCAnswersAnOpenLongPollInsteadOfAbortingIt()
     {
         var environment = ChatEnvironment.OnSharedAzurite();
@@ -93,7 +128,7 @@ public sealed class GracefulStopTests
     private static Task WaitForReadyWorkersAsync(ChatApi api, int count) =>
         WaitForAsync(api, workers => workers.Count(w => w.State == "ready") == count ? workers : null);
 
-    private static async Task<T> WaitForAsync<T>(ChatApi api, Func<IReadOnlyList<Worker>, T?> found) where T : class
+    private static async Task<T> WaitForAsync<T>(ChatApi api, Func<IReadOnlyList<Worker>, T?> found, Func<Task>? meanwhile = null) where T : class
     {
         var deadline = DateTime.UtcNow + Patience;
         while (true)
@@ -106,6 +141,10 @@ public sealed class GracefulStopTests
             if (DateTime.UtcNow > deadline)
             {
                 throw new TimeoutException($"/_dev/workers never showed what the test waits for: {JsonSerializer.Serialize(workers)}");
+            }
+            if (meanwhile is not null)
+            {
+                await meanwhile();
             }
             await Task.Delay(100);
         }
