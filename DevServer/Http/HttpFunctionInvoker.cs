@@ -99,7 +99,8 @@ public sealed class HttpFunctionInvoker(WorkerPool pool, IHttpForwarder forwarde
             var error = await forwarder.SendAsync(context, worker.HttpUri!.ToString(), _client, RequestConfig,
                 new InvocationTransformer(invocation.InvocationId, worker), departed);
             if (mayGoElsewhere && error == ForwarderError.Request && worker.HasAnswered && !context.Response.HasStarted
-                && !departed.IsCancellationRequested && IsRefused(context.GetForwarderErrorFeature()?.Exception))
+                && !departed.IsCancellationRequested && IsRefused(context.GetForwarderErrorFeature()?.Exception)
+                && await StillRunningAsync(worker))
             {
                 // Its server answered before and now refuses: the worker is stopping by itself. It got the
                 // InvocationRequest but never the HTTP request; cancel that, stop it in order, and go elsewhere.
@@ -205,6 +206,20 @@ public sealed class HttpFunctionInvoker(WorkerPool pool, IHttpForwarder forwarde
             headers.TryAddWithoutValidation("X-Forwarded-Host", httpContext.Request.Host.Value);
         }
     }
+
+    /// <summary>
+    /// A refused connection is also what the client's own retry meets when a worker died under a request it had
+    /// already sent on a pooled connection (the handler resends a request whose reused connection closed before any
+    /// answer). Such a request may have run: it must fail, not go elsewhere. A worker that died is gone within a
+    /// moment; one whose server merely stopped accepting (an outside SIGTERM) runs on while it finishes its requests.
+    /// </summary>
+    private async Task<bool> StillRunningAsync(WorkerChannel worker)
+    {
+        await Task.Delay(DeathSettles);
+        return pool.IsRunning(worker) && !worker.Closed.IsCompleted;
+    }
+
+    private static readonly TimeSpan DeathSettles = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The worker a forwarded request goes to.</summary>
     private static readonly HttpRequestOptionsKey<WorkerChannel> Worker = new("DevServer.Worker");

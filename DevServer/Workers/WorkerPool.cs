@@ -155,6 +155,17 @@ public sealed class WorkerPool : IAsyncDisposable
         return chosen.Process.Id;
     }
 
+    /// <summary>True while the worker's process runs (ready or stopping).</summary>
+    public bool IsRunning(WorkerChannel channel)
+    {
+        lock (_retiring)
+        {
+            var worker = _running.OfType<RunningWorker>().FirstOrDefault(r => r.Channel == channel)
+                ?? _retiring.Values.Select(r => r.Worker).FirstOrDefault(r => r.Channel == channel);
+            return worker is not null && !worker.Process.Exited.IsCompleted;
+        }
+    }
+
     /// <summary>
     /// The worker's HTTP server refused a connection after it had answered: it is stopping by itself (a SIGTERM from
     /// outside, say). Stopped in the host's order from here, and replaced.
