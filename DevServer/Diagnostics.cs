@@ -159,7 +159,7 @@ internal static class Diagnostics
             using var devServer = Process.GetCurrentProcess();
             return new
             {
-                workers = now.Workers,
+                workers = _pool.Count,
                 workingSetBytes = now.WorkingSet,
                 peakWorkingSetBytes = now.Peak,
                 sampledPeakWorkingSetBytes = Interlocked.Read(ref _sampledPeak),
