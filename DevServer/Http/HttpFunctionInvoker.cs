@@ -89,7 +89,8 @@ public sealed class HttpFunctionInvoker(WorkerPool pool, IHttpForwarder forwarde
 
         var started = Stopwatch.GetTimestamp();
         // Only the caller leaving aborts the forwarded request. A stop (of this worker, or of DevServer) does not: the
-        // pool cancels the invocation when its grace runs out, and the function's answer still reaches the caller.
+        // worker finishes what it was sent within the pool's grace (when DevServer itself stops, the pool then cancels
+        // what still runs), and the function's answer still reaches the caller.
         var departed = context.RequestAborted;
         worker.Track(invocation.InvocationId);
         try
