@@ -60,7 +60,7 @@ public sealed class GracefulStopTests
         Assert.Contains($"Worker process {busy.Pid} stopped", output);
         Assert.DoesNotContain("InvocationCancel sent", output);
         Assert.DoesNotContain("did not exit within", output);
-        Assert.DoesNotContain("(Failed", output);
+        Assert.DoesNotContain("Executed 'Functions.PollUpdates' (Failed", output);
     }
 
     [Fact]
