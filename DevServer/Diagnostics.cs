@@ -11,10 +11,14 @@ namespace FunctionsChat.DevServer;
 /// (their <c>chat.storage.operations</c> meter, exported to DevServer over OTLP) and the workers' memory, so a load
 /// test can read costs before and after a run. <c>POST /_dev/metrics/reset-peak</c> restarts the sampled memory peak.
 /// Nothing of it is in the function app: the worker only exports its meters, as it would to any collector.
+/// <c>GET /_dev/workers</c> lists the worker processes (ready or stopping, with their invocations in flight);
+/// <c>POST /_dev/workers/stop[?pid=N]</c> stops one (a random ready one without pid) in the host's order and starts its
+/// replacement: what bench/run.sh --stop-worker-every does.
 /// </summary>
 internal static class Diagnostics
 {
     public const string Route = "/_dev/metrics";
+    public const string WorkersRoute = "/_dev/workers";
 
     /// <summary>How often the worker exports; the figures lag the work by up to this much.</summary>
     public static readonly TimeSpan ExportInterval = TimeSpan.FromSeconds(1);
@@ -56,6 +60,11 @@ internal static class Diagnostics
             memory.ResetPeak();
             return Results.NoContent();
         }).ExcludeFromDescription();
+        app.MapGet(WorkersRoute, () => Results.Json(pool.Describe())).ExcludeFromDescription();
+        app.MapPost(WorkersRoute + "/stop", (int? pid) => pool.StopWorker(pid) is { } stopped
+            ? Results.Json(new { pid = stopped }, statusCode: StatusCodes.Status202Accepted)
+            : Results.Problem(pid is null ? "No worker process is ready to stop." : $"No ready worker process has pid {pid}.", statusCode: StatusCodes.Status409Conflict))
+            .ExcludeFromDescription();
         return app;
     }
 
@@ -150,7 +159,7 @@ internal static class Diagnostics
             using var devServer = Process.GetCurrentProcess();
             return new
             {
-                workers = now.Workers,
+                workers = _pool.Count,
                 workingSetBytes = now.WorkingSet,
                 peakWorkingSetBytes = now.Peak,
                 sampledPeakWorkingSetBytes = Interlocked.Read(ref _sampledPeak),

@@ -33,6 +33,7 @@ try
     builder.Services.AddSingleton(services => new WorkerPool(functionApp, rpc, workerSettings, workerCount, services.GetRequiredService<ILoggerFactory>())
     {
         SendInvocationCancel = builder.Configuration.GetValue("DevServer:SendInvocationCancel", true),
+        DrainGrace = WorkerPool.ReadDrainGrace(builder.Configuration),
     });
     builder.Services.AddHttpForwarder();
     builder.Services.AddSingleton<HttpFunctionInvoker>();
@@ -97,7 +98,9 @@ try
     });
     app.Lifetime.ApplicationStopping.Register(() =>
     {
-        pool.StopRestarting();
+        // The workers stop in the host's order while Kestrel waits for the open requests: those answer (a long poll
+        // with what its function returns when cancelled or stopping) instead of being aborted.
+        _ = pool.BeginStopping();
         _ = timers.StopAsync(CancellationToken.None);
     });
 

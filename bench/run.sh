@@ -2,14 +2,19 @@
 # One bench run on its own stack: a fresh Azurite (on disk, in a new temporary folder), one Release DevServer (two with --two-instances), the
 # bench with the given options, then everything stopped. A long-lived development Azurite keeps every test's rows and
 # slows down as it grows, so figures taken on it depend on its history; these do not.
-# Usage: bash bench/run.sh [--two-instances] [--workers N] [--kill-worker-every SECONDS] [--warm-up] [--sample-csv FILE] -- <bench options, e.g. --members 50 --rate 5>
+# Usage: bash bench/run.sh [--two-instances] [--workers N] [--kill-worker-every SECONDS] [--stop-worker-every SECONDS] [--warm-up] [--sample-csv FILE] -- <bench options, e.g. --members 50 --rate 5>
 # --warm-up first runs two unmeasured chats (30, then 100 members; 100 messages at 5/s; random spread) in other rooms
 # on the same stack, so every worker process has compiled its request paths before the measured run: a run on N fresh workers
 # otherwise measures N just-in-time compilations sharing 2 cores.
 # --workers N sets FUNCTIONS_WORKER_PROCESS_COUNT=N (1-10) for each DevServer: N worker processes, each invocation
 # sent to any of them, so N instances on one storage account. --kill-worker-every SECONDS SIGKILLs one random worker
 # process (a child of a DevServer running FunctionsChat.Functions.dll) every SECONDS while the bench runs, logged with
-# a timestamp on stderr; DevServer starts a new one.
+# a timestamp on stderr; DevServer starts a new one. --stop-worker-every SECONDS stops one random ready worker
+# gracefully every SECONDS instead (POST /_dev/workers/stop to a random one of our DevServers): DevServer stops routing
+# to it, lets its invocations in flight finish within DevServer:WorkerDrainSeconds (default 5), then sends
+# InvocationCancel for what still runs and WorkerTerminate, kills it 5 s later if it has not exited, and starts its
+# replacement at once: the host's order when an instance is stopped (docs/reliability.md, "How an instance stops").
+# Also logged with a timestamp on stderr. Both may be given.
 # While the bench runs, the app's memory (its worker processes', and DevServer's own), open connections and storage operations are sampled every 10 s
 # (to --sample-csv FILE if given), with the time Azurite takes to answer one (unauthenticated) queue request: the
 # length of its backlog. Ports: DevServer 7190 (and 7191), Azurite 20100-20102; override with
@@ -18,13 +23,14 @@
 # BENCH_COMMAND=queue-cost times the fresh Azurite's queue calls alone (put, receive, delete; e.g. -- --queues 100).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-two=false samples="" workers="" kill_every="" warm_up=false
+two=false samples="" workers="" kill_every="" stop_every="" warm_up=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --two-instances) two=true; shift ;;
     --sample-csv) samples=$2; shift 2 ;;
     --workers) workers=$2; shift 2 ;;
     --kill-worker-every) kill_every=$2; shift 2 ;;
+    --stop-worker-every) stop_every=$2; shift 2 ;;
     --warm-up) warm_up=true; shift ;;
     --) shift; break ;;
     *) echo "unknown option $1 (bench options go after --)" >&2; exit 2 ;;
@@ -32,6 +38,7 @@ while [ $# -gt 0 ]; do
 done
 if [ -n "$workers" ] && ! [[ "$workers" =~ ^([1-9]|10)$ ]]; then echo "--workers takes 1 to 10, not '$workers'" >&2; exit 2; fi
 if [ -n "$kill_every" ] && ! [[ "$kill_every" =~ ^[1-9][0-9]{0,3}$ ]]; then echo "--kill-worker-every takes whole seconds (1-9999), not '$kill_every'" >&2; exit 2; fi
+if [ -n "$stop_every" ] && ! [[ "$stop_every" =~ ^[1-9][0-9]{0,3}$ ]]; then echo "--stop-worker-every takes whole seconds (1-9999), not '$stop_every'" >&2; exit 2; fi
 [ -n "$workers" ] && export FUNCTIONS_WORKER_PROCESS_COUNT=$workers
 port=${BENCH_PORT:-7190}
 azurite_port=${BENCH_AZURITE_PORT:-20100}
@@ -124,6 +131,28 @@ kill_workers() {
 }
 if [ -n "$kill_every" ]; then
   kill_workers &
+  pids+=($!)
+fi
+# Every $stop_every s until the bench exits: ask one of our DevServers to stop a random ready worker in order.
+stop_workers() {
+  local waited=0 ports=("$port") target answer
+  $two && ports+=($((port + 1)))
+  while kill -0 "$bench" 2>/dev/null; do
+    sleep 1
+    waited=$((waited + 1))
+    [ "$waited" -lt "$stop_every" ] && continue
+    waited=0
+    kill -0 "$bench" 2>/dev/null || break
+    target=${ports[RANDOM % ${#ports[@]}]}
+    if answer=$(curl -fs -m 5 -X POST "http://127.0.0.1:$target/_dev/workers/stop"); then
+      echo "[stop-worker] $(date -u +%Y-%m-%dT%H:%M:%S.%3NZ) graceful stop of worker pid $(sed -E 's/[^0-9]//g' <<<"$answer") of DevServer :$target (DevServer drains, terminates and replaces it)" >&2
+    else
+      echo "[stop-worker] $(date -u +%Y-%m-%dT%H:%M:%S.%3NZ) DevServer :$target has no ready worker to stop (all stopping or starting); none stopped" >&2
+    fi
+  done
+}
+if [ -n "$stop_every" ]; then
+  stop_workers &
   pids+=($!)
 fi
 

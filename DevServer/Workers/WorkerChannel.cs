@@ -27,6 +27,12 @@ public sealed class WorkerChannel(string workerId, ILoggerFactory loggers)
     private readonly Dictionary<string, string> _functionIds = new(StringComparer.Ordinal);
     private readonly ILogger _logger = loggers.CreateLogger("DevServer.Worker");
     private IReadOnlyDictionary<string, string> _capabilities = new Dictionary<string, string>();
+    private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _admitted;
+    private long _invocations;
+    private int _draining;
+    private int _answered;
 
     public string WorkerId { get; } = workerId;
 
@@ -39,6 +45,75 @@ public sealed class WorkerChannel(string workerId, ILoggerFactory loggers)
     public Task Closed => _closed.Task;
 
     public bool SendsCancel { get; set; } = true;
+
+    /// <summary>True once <see cref="StartDraining"/> was called: the worker takes no new invocation.</summary>
+    public bool Draining => Volatile.Read(ref _draining) == 1;
+
+    /// <summary>HTTP invocations sent to this worker and not finished yet.</summary>
+    public int InFlight => Volatile.Read(ref _admitted);
+
+    /// <summary>HTTP invocations ever sent to this worker.</summary>
+    public long Invocations => Interlocked.Read(ref _invocations);
+
+    /// <summary>Completes when the worker is draining and has no invocation left.</summary>
+    public Task Idle => _idle.Task;
+
+    /// <summary>
+    /// Counts an invocation in, unless the worker is draining: then the caller picks another worker. Every true is
+    /// paired with one <see cref="EndInvocation"/>.
+    /// </summary>
+    public bool TryBeginInvocation()
+    {
+        // Both sides use interlocked operations (full fences): either the drain sees this invocation counted, or this
+        // sees the drain and backs out.
+        Interlocked.Increment(ref _admitted);
+        if (Volatile.Read(ref _draining) == 1)
+        {
+            EndInvocation();
+            return false;
+        }
+        Interlocked.Increment(ref _invocations);
+        return true;
+    }
+
+    public void EndInvocation()
+    {
+        if (Interlocked.Decrement(ref _admitted) == 0 && Volatile.Read(ref _draining) == 1)
+        {
+            _idle.TrySetResult();
+        }
+    }
+
+    /// <summary>No new invocation from now on (the host's drain); <see cref="Idle"/> says when the last one ended.</summary>
+    public void StartDraining()
+    {
+        Interlocked.Exchange(ref _draining, 1);
+        if (Volatile.Read(ref _admitted) == 0)
+        {
+            _idle.TrySetResult();
+        }
+    }
+
+    /// <summary>True once the worker's HTTP server has answered a forwarded request.</summary>
+    public bool HasAnswered => Volatile.Read(ref _answered) == 1;
+
+    public void MarkAnswered() => Volatile.Write(ref _answered, 1);
+
+    /// <summary>Remembers an invocation sent, so that a stop can cancel those still running.</summary>
+    public void Track(string invocationId) => _inFlight[invocationId] = 0;
+
+    public void Untrack(string invocationId) => _inFlight.TryRemove(invocationId, out _);
+
+    /// <summary>InvocationCancel for every invocation still running; returns how many.</summary>
+    public int CancelAll()
+    {
+        var ids = _inFlight.Keys.ToList();
+        foreach (var id in ids)
+        {
+            Cancel(id);
+        }
+        return ids.Count;
+    }
 
     /// <summary>Runs for as long as the worker keeps its <c>EventStream</c> call open; the RPC service calls it.</summary>
     public async Task RunStreamAsync(IAsyncStreamReader<StreamingMessage> input, IServerStreamWriter<StreamingMessage> output, CancellationToken cancellationToken)

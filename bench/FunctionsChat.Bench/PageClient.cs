@@ -30,6 +30,8 @@ public static class PageClient
     {
         var held = new SortedSet<string>(StringComparer.Ordinal);
         var check = new CompletenessCheck(http, member, held, tally, stats, stop);
+        // Ids the polls brought: a second copy of one is the API's duplicate (a copy a fill already showed is not).
+        var polledIds = new HashSet<string>(StringComparer.Ordinal);
         var backoff = new Backoff();
         var initialLoad = true;
         var needsFill = true;
@@ -52,6 +54,7 @@ public static class PageClient
                 }
                 var (messages, latestId) = await http.PollPageAsync(member, timeoutSeconds, stop);
                 backoff.Reset();
+                stats.ApiDuplicateCopies(messages.Count(m => !polledIds.Add(m.Id)));
                 var polled = Keep(messages, held);
                 stats.PollDuplicatesDropped(messages.Count - polled.Count);
                 tally.Arrived(member.Index, polled.Select(m => m.Text));

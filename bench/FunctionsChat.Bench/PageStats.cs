@@ -10,6 +10,7 @@ public sealed class PageStats
     private long historyReads;
     private long overlapDropped;
     private long pollDuplicatesDropped;
+    private long apiDuplicateCopies;
     private long membershipLost;
     private long sendRetries;
     private long sendsGivenUp;
@@ -42,6 +43,9 @@ public sealed class PageStats
 
     public void PollDuplicatesDropped(int count) => Interlocked.Add(ref pollDuplicatesDropped, count);
 
+    /// <summary>Copies a poll brought of a message that an earlier poll of the same member had already brought.</summary>
+    public void ApiDuplicateCopies(int count) => Interlocked.Add(ref apiDuplicateCopies, count);
+
     public void MembershipLost() => Interlocked.Increment(ref membershipLost);
 
     public void SendRetried() => Interlocked.Increment(ref sendRetries);
@@ -68,6 +72,9 @@ public sealed class PageStats
             Interlocked.Read(ref membershipLost),
             Interlocked.Read(ref sendRetries),
             Interlocked.Read(ref sendsGivenUp),
+            Interlocked.Read(ref apiDuplicateCopies),
+            all.Count(ms => ms > 5_000),
+            all.Count(ms => ms > 35_000),
             Interlocked.Read(ref completenessFills),
             Interlocked.Read(ref completenessFound));
     }
@@ -77,8 +84,11 @@ public sealed class PageStats
 /// What a person on the page would have seen. Lost: accepted messages a member never showed, polls and gap fills
 /// together. Duplicates shown: the same message twice at one member after the de-duplication by id (0 unless one
 /// message was stored twice). The dropped counts are what the de-duplication removed: copies the polls brought
-/// (what strict mode counts as duplicates) and the overlap a fill re-reads on purpose. Completeness fills: history
-/// reads because an answer named a message the member did not get within the grace, and the messages they found.
+/// (what strict mode counts as duplicates) and the overlap a fill re-reads on purpose. API duplicate copies: a poll
+/// brought a message an earlier poll of the same member had already brought (the delivery path's at-least-once
+/// copies; one a fill showed first is not counted). Later than 5 s / 35 s: deliveries (first shown, by poll or fill)
+/// that many seconds or more after their send began. Completeness fills: history reads because an answer named a
+/// message the member did not get within the grace, and the messages they found.
 /// </summary>
 public sealed record PageResult(
     long LostAfterGapFill,
@@ -96,5 +106,8 @@ public sealed record PageResult(
     long MembershipLost,
     long SendRetries,
     long SendsGivenUp,
-    long CompletenessFills,
-    long CompletenessFillFound);
+    long ApiDuplicateCopies = 0,
+    int DeliveriesLaterThan5s = 0,
+    int DeliveriesLaterThan35s = 0,
+    long CompletenessFills = 0,
+    long CompletenessFillFound = 0);

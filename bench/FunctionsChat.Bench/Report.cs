@@ -44,7 +44,10 @@ public static class Report
                 rows.Add(("duplicates shown", $"{p.DuplicatesShown} (dropped by id: {p.PollDuplicatesDroppedById} from polls, {p.OverlapDroppedById} of fill overlap)"));
                 rows.Add(("gap fills", $"{p.GapFills} by {p.MembersThatFilled} members ({p.GapFillHistoryReads} history reads); {p.MessagesFirstSeenInFill} deliveries first seen in one"));
                 rows.Add(("latency of those", Ms(p.FillLatencyMs)));
+                rows.Add(("completeness fills", $"{p.CompletenessFills} (an answer named a message not shown 2 s later); they found {p.CompletenessFillFound}"));
                 rows.Add(("longest delay (send → shown)", p.LongestDelayMs is { } d ? Invariant($"{d:F0} ms") : "-"));
+                rows.Add(("deliveries later than 5 s / 35 s", $"{p.DeliveriesLaterThan5s} / {p.DeliveriesLaterThan35s}"));
+                rows.Add(("API duplicate copies", $"{p.ApiDuplicateCopies} (a poll brought again what a poll had brought)"));
                 rows.Add(("longest gap (failure → filled)", p.LongestGapMs is { } g ? Invariant($"{g:F0} ms") : "-"));
                 rows.Add(("membership lost (401/403/410)", $"{p.MembershipLost} (kept, not rejoined)"));
                 rows.Add(("send retries / given up", $"{p.SendRetries} / {p.SendsGivenUp}"));
