@@ -70,20 +70,28 @@ public sealed class TimerFunctions(IReadOnlyList<TimerFunction> timers, WorkerPo
         try
         {
             var worker = await pool.PickAsync(stoppingToken);
-            var invocation = worker.NewInvocation(timer.Name);
-            invocation.InputData.Add(new ParameterBinding { Name = timer.TriggerParameter, Data = new TypedData { Json = JsonSerializer.Serialize(info) } });
-            using var cancel = stoppingToken.Register(() => worker.Cancel(invocation.InvocationId));
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var result = await worker.InvokeAsync(invocation, CancellationToken.None);
-            var milliseconds = (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            if (result.Result.Status == StatusResult.Types.Status.Success)
+            try
             {
-                logger.LogInformation("Executed 'Functions.{Name}' (Succeeded, Id={Id}, Duration={Duration}ms)", timer.Name, invocation.InvocationId, milliseconds);
+                var invocation = worker.NewInvocation(timer.Name);
+                invocation.InputData.Add(new ParameterBinding { Name = timer.TriggerParameter, Data = new TypedData { Json = JsonSerializer.Serialize(info) } });
+                using var cancel = stoppingToken.Register(() => worker.Cancel(invocation.InvocationId));
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                var result = await worker.InvokeAsync(invocation, CancellationToken.None);
+                var milliseconds = (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                if (result.Result.Status == StatusResult.Types.Status.Success)
+                {
+                    logger.LogInformation("Executed 'Functions.{Name}' (Succeeded, Id={Id}, Duration={Duration}ms)", timer.Name, invocation.InvocationId, milliseconds);
+                }
+                else if (!stoppingToken.IsCancellationRequested)
+                {
+                    logger.LogError("Timer function {Name} failed ({Status}); it runs again at its next occurrence.\n{Type}: {Message}\n{StackTrace}",
+                        timer.Name, result.Result.Status, result.Result.Exception?.Type, result.Result.Exception?.Message, result.Result.Exception?.StackTrace);
+                }
             }
-            else if (!stoppingToken.IsCancellationRequested)
+            finally
             {
-                logger.LogError("Timer function {Name} failed ({Status}); it runs again at its next occurrence.\n{Type}: {Message}\n{StackTrace}",
-                    timer.Name, result.Result.Status, result.Result.Exception?.Type, result.Result.Exception?.Message, result.Result.Exception?.StackTrace);
+                // PickAsync counted it in: a stopping worker waits for it like for an HTTP invocation.
+                worker.EndInvocation();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
