@@ -60,7 +60,7 @@ const STRINGS = {
     'notice.leave': '{name} 离开了房间',
     'notice.rename': '{name} 改名为 {newName}',
     'notice.offline': '{name} 已掉线',
-    roomStart: '这是房间的第一条消息',
+    roomStart: '房间的消息从这里开始',
     loadingOlder: '正在加载更早的消息…',
     olderLoaded: '已加载 {count} 条更早的消息',
     mentionAlerts: '有人@我时通知我',

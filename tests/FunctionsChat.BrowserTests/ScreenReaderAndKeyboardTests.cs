@@ -52,9 +52,8 @@ public sealed class ScreenReaderAndKeyboardTests(ChatSite site) : BrowserTest(si
         // As Chromium hands it to a screen reader: one polite log reads messages, only additions (no second region
         // reading them again); the other live regions are statuses: the connection, what scrollback loaded, and the
         // names offered after an @.
-        Assert.Equal(
-            ["log “Messages”: polite, additions", .. Enumerable.Repeat("status “”: polite, additions text", 3)],
-            await LiveRegionsAsync(emma.Page));
+        string[] expected = ["log “Messages”: polite, additions", .. Enumerable.Repeat("status “”: polite, additions text", 3)];
+        Assert.Equal(expected, await LiveRegionsAsync(emma.Page));
     }
 
     [Fact]
