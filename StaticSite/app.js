@@ -274,7 +274,6 @@ function applyLanguage(next) {
   for (const node of ui['message-list'].querySelectorAll('[data-testid="notice-text"]')) {
     node.firstChild.data = noticeText(messages.find((m) => m.id === node.parentElement.dataset.id), t);
   }
-
   renderConnection();
   renderMeters();
   updateCounter();

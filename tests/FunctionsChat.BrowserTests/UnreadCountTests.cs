@@ -51,4 +51,40 @@ public sealed class UnreadCountTests(ChatSite site) : BrowserTest(site)
         await Expect(emma.Message("four")).ToHaveCountAsync(1);
         await Expect(emma.Page).ToHaveTitleAsync(title);
     }
+
+    /// <summary>The browser's Notification, replaced by one that records what would have been shown.</summary>
+    private const string RecordNotifications = """
+        window.shownNotifications = [];
+        window.Notification = class {
+          static permission = 'default';
+          static async requestPermission() { window.Notification.permission = 'granted'; return 'granted'; }
+          constructor(title, options) { window.shownNotifications.push(`${title} | ${options.body}`); }
+        };
+        """;
+
+    [Fact]
+    public async Task AMentionWhileHiddenShowsANotificationOnlyOnceAskedForWithOneClick()
+    {
+        using var api = Api();
+        var li = await api.JoinAsync(Room, "李雷");
+        var emma = await OpenAsync("Emma", prepare: context => context.AddInitScriptAsync(RecordNotifications));
+        await emma.WaitUntilJoinedAsync();
+        var alerts = emma.Page.GetByTestId("mention-alerts");
+        await Expect(alerts).ToHaveAttributeAsync("aria-pressed", "false");
+
+        // Off by default: a mention while hidden only counts.
+        await SetHiddenAsync(emma, true);
+        Assert.Equal(201, (await api.SendMessageAsync(Room, li.Token, "@Emma first")).Status);
+        await Expect(emma.Page).ToHaveTitleAsync($"(1) #{Room} · FunctionsChat");
+        await SetHiddenAsync(emma, false);
+
+        await alerts.ClickAsync();
+        await Expect(alerts).ToHaveAttributeAsync("aria-pressed", "true");
+        await SetHiddenAsync(emma, true);
+        Assert.Equal(201, (await api.SendMessageAsync(Room, li.Token, "no mention here")).Status);
+        Assert.Equal(201, (await api.SendMessageAsync(Room, li.Token, "@Emma second")).Status);
+        await Expect(emma.Page).ToHaveTitleAsync($"(2) #{Room} · FunctionsChat");
+
+        Assert.Equal([$"#{Room} | 李雷: @Emma second"], await emma.Page.EvaluateAsync<string[]>("() => window.shownNotifications"));
+    }
 }
