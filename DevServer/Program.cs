@@ -63,8 +63,16 @@ try
         throw PortInUse(taken);
     }
 
-    // 4. The worker processes; what they report decides the routes and the timers. Stopped before Azurite.
+    // 4. The worker processes; what they report decides the routes and the timers. Stopped before Azurite. Workers a
+    // killed DevServer left running are stopped first; ours are written down for the next one, should we be killed.
+    var pidFolder = WorkerPidFile.FolderFor(builder.Configuration, repoRoot);
+    if (WorkerPidFile.StopLeftovers(pidFolder) is { } stoppedLeftovers)
+    {
+        Console.WriteLine(stoppedLeftovers);
+    }
+    using var pidFile = WorkerPidFile.Create(pidFolder);
     var pool = app.Services.GetRequiredService<WorkerPool>();
+    pool.PidFile = pidFile;
     await using var stopWorkers = pool;
     log.LogInformation("Starting {Count} worker process(es) of {App}.", workerCount, functionApp.WorkerPath);
     var functions = await pool.StartAsync();

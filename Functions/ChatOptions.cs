@@ -83,6 +83,12 @@ public sealed class ChatOptions
     /// </summary>
     public bool CrossInstanceHandOver { get; set; } = true;
 
+    /// <summary>
+    /// Whether joins, leaves, renames and expiries are written into the room's history as notices and handed to open
+    /// pages: one history write per event, plus a fan-out round when someone is there to receive it.
+    /// </summary>
+    public bool RoomNotices { get; set; } = true;
+
     /// <summary>How long this instance reuses a room's member list for fan-out (cleared by a join or leave here). 0: never.</summary>
     [Range(0, 10_000)]
     public int MembersCacheMilliseconds { get; set; } = 1_500;

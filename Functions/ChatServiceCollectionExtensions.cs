@@ -34,6 +34,7 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<MemberTokens>();
         services.AddSingleton<MemberAccess>();
         services.AddSingleton<Presence>();
+        services.AddSingleton<RoomNotices>();
         services.AddSingleton<NameGenerator>();
         services.AddSingleton<MessageIds>();
         services.AddSingleton<SendRateLimiter>();

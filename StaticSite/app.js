@@ -7,14 +7,23 @@ import { readMissing, readMissingBefore } from './lib/cursor.js';
 import { LANGUAGES, pickLanguage, translate } from './lib/i18n.js';
 import { runLongPoll } from './lib/longpoll.js';
 import { mergeMessages, nextIdAfter } from './lib/merge.js';
+import { mentionsName } from './lib/mentions.js';
 import { createMeter } from './lib/meter.js';
+import { isNotice, noticeText } from './lib/notices.js';
 import { createOutbox } from './lib/outbox.js';
 import { runPolling } from './lib/polling.js';
 import { sleep } from './lib/retry.js';
+import { createScrollback } from './lib/scrollback.js';
 import { createSession, sessionKey } from './lib/session.js';
 import { connectionLabel, describeError as describeFor } from './lib/status.js';
+import { claimStoredSession, openStorage } from './lib/storage.js';
 import { checkDraft, cleanName, MAX_TEXT, roomFromSearch } from './lib/text.js';
 import { formatSentAt } from './lib/time.js';
+import { createAttention } from './ui/attention.js';
+import { createErrorLine } from './ui/error-line.js';
+import { attachMentionPicker } from './ui/mention-picker.js';
+import { renderMeters as renderMeterPanel } from './ui/meters.js';
+import { attachScrollback } from './ui/scrollback.js';
 import * as view from './ui/view.js';
 
 const LANGUAGE_KEY = 'functionsChat.lang';
@@ -30,11 +39,12 @@ const ui = Object.fromEntries(
     'room-name', 'name-display', 'change-name', 'name-form', 'name-input', 'name-cancel', 'connection-state',
     'language-switch', 'leave', 'join-again', 'error', 'scroller', 'empty', 'message-list', 'outbox', 'new-messages',
     'online-count', 'online-list', 'mode-switch', 'meter-chart', 'composer', 'message-input', 'char-counter',
-    'send-button',
+    'send-button', 'room-start', 'log-status', 'mention-options', 'mention-status', 'mention-alerts',
   ].map((id) => [id, byTestId(id)]),
 );
 
 const storage = openStorage();
+const errorLine = createErrorLine(ui.error, ERROR_VISIBLE_MS);
 const api = createApi({ base: apiBase });
 const { room, rejected: rejectedRoom } = roomFromSearch(location.search);
 const meters = Object.fromEntries(MODES.map((mode) => [mode, createMeter()]));
@@ -45,7 +55,7 @@ let messages = []; // sorted by id, as the server accepted them
 let initialLoadDone = false;
 let delivery = null; // AbortController of the running delivery loop
 let connection = { state: 'connecting' };
-let errorTimer = null;
+let onlineNames = [];
 let lastMember = null; // the member we acted as before the latest session change
 
 const t = (key, params) => translate(lang, key, params);
@@ -54,7 +64,7 @@ const session = createSession({
   api,
   room,
   storage,
-  persist: await claimStoredSession(room),
+  persist: await claimStoredSession(navigator.locks, sessionKey(room)),
   onChange: (member) => {
     ui['name-display'].textContent = member?.name ?? (session.storedName() || '…');
     if (member) refreshMembers();
@@ -90,33 +100,59 @@ const outbox = createOutbox({
 
 // ---- messages ------------------------------------------------------------------------------------------------
 
+const myName = () => session.current?.name ?? session.storedName();
+const attention = createAttention({
+  room, storage, myName, isOwn: (userId) => session.isOwn(userId), button: ui['mention-alerts'],
+  onDenied: () => showError(t('mentionAlertsDenied')),
+});
+const loadOlderIfNearTop = attachScrollback({
+  ui, t, render, announceLog: startAnnouncing, ready: () => initialLoadDone, oldestId: () => messages[0]?.id,
+  scrollback: createScrollback({ readPage: (query) => api.history(room, query), pageSize: PAGE_SIZE }),
+});
+
 /** Merges and renders. `meter` is the delivery mode's meter when the messages arrived live, else null. */
 function receive(incoming, meter) {
-  const { list, added } = mergeMessages(messages, incoming);
-  if (added.length === 0) return;
   const stickToBottom = view.isAtBottom(ui.scroller);
-  messages = list;
-  // Newest first: each message goes before the one that follows it in `list`, which must already be on the page. In
-  // id order, two older messages arriving together after a newer one (a gap fill) would put the first at the end.
-  for (const message of [...added].reverse()) {
-    const own = session.isOwn(message.userId);
-    if (own) {
-      const entry = outbox.claimDelivered(message);
-      if (entry) view.findPending(ui.outbox, entry)?.remove();
-    }
-    view.insertMessage(ui['message-list'], view.messageElement(message, { own, lang }), nextIdAfter(list, message.id));
-  }
-  ui.empty.hidden = true;
+  const added = render(incoming);
+  if (added.length === 0) return;
   if (meter) {
     // Only others' messages: one's own usually comes back from its POST first (not counted), but the long poll can win
     // that race, and the meter must not depend on which did.
     const fromOthers = added.filter((m) => !session.isOwn(m.userId));
     meter.recordMessages(fromOthers.map((m) => m.sentAt));
     // Someone who just spoke is online: show them now rather than at the next timed refresh.
-    if (added.some((m) => !isListedOnline(m.userId))) refreshMembers();
+    if (added.some((m) => isNotice(m) || !isListedOnline(m.userId))) refreshMembers();
+    attention.arrived(added);
   }
   if (stickToBottom) view.scrollToBottom(ui.scroller);
   else ui['new-messages'].hidden = false;
+  requestAnimationFrame(loadOlderIfNearTop); // a short room fits without scrolling: find its start anyway
+}
+
+/** Merges into `messages` and puts the new ones on the page; returns them. */
+function render(incoming) {
+  const { list, added } = mergeMessages(messages, incoming);
+  if (added.length === 0) return added;
+  messages = list;
+  const names = [...new Set([...onlineNames, ...list.map((m) => m.name)])];
+  // Newest first: each message goes before the one that follows it in `list`, which must already be on the page. In
+  // id order, two older messages arriving together after a newer one (a gap fill) would put the first at the end.
+  for (const message of [...added].reverse()) {
+    view.insertMessage(ui['message-list'], entryElement(message, names), nextIdAfter(list, message.id));
+  }
+  ui.empty.hidden = true;
+  return added;
+}
+
+function entryElement(message, names) {
+  if (isNotice(message)) return view.noticeElement(message, { text: noticeText(message, t), lang });
+  const own = session.isOwn(message.userId);
+  if (own) {
+    const entry = outbox.claimDelivered(message);
+    if (entry) view.findPending(ui.outbox, entry)?.remove();
+  }
+  const me = myName();
+  return view.messageElement(message, { own, lang, names, me, mentionsMe: !own && mentionsName(message.text, me) });
 }
 
 /**
@@ -185,6 +221,7 @@ function renderConnection() {
 async function refreshMembers() {
   try {
     const members = await api.members(room);
+    onlineNames = members.map((m) => m.name);
     view.renderMembers(ui['online-list'], members, {
       me: session.current?.userId,
       youText: t('you'),
@@ -200,22 +237,7 @@ function isListedOnline(userId) {
   return ui['online-list'].querySelector(`[data-user-id="${CSS.escape(userId)}"]`) !== null;
 }
 
-function renderMeters() {
-  const snapshots = Object.fromEntries(MODES.map((m) => [m, meters[m].snapshot()]));
-  for (const m of MODES) {
-    const { requestsLastMinute, messagesReceived, averageDelayMs } = snapshots[m];
-    byTestId(`meter-${m}-requests`).textContent = String(requestsLastMinute);
-    byTestId(`meter-${m}-received`).textContent = String(messagesReceived);
-    byTestId(`meter-${m}-delay`).textContent =
-      averageDelayMs === null ? '—' : t('milliseconds', { value: averageDelayMs.toLocaleString(lang) });
-  }
-  const perMinute = Object.fromEntries(MODES.map((m) => [m, snapshots[m].perMinute]));
-  const description = [
-    t('chartOrder'),
-    ...MODES.map((m) => t('chartSeries', { mode: t(`short.${m}`), counts: perMinute[m].join(', ') })),
-  ].join(' ');
-  view.renderChart(ui['meter-chart'], perMinute, description);
-}
+const renderMeters = () => renderMeterPanel({ meters, modes: MODES, t, lang, byTestId, chart: ui['meter-chart'] });
 
 // ---- composing -----------------------------------------------------------------------------------------------
 
@@ -248,14 +270,7 @@ function describeError(error) {
   return describeFor(error, t);
 }
 
-function showError(text) {
-  ui.error.textContent = text;
-  ui.error.hidden = false;
-  clearTimeout(errorTimer);
-  errorTimer = setTimeout(() => {
-    ui.error.hidden = true;
-  }, ERROR_VISIBLE_MS);
-}
+const showError = (text) => errorLine.show(text);
 
 function applyLanguage(next) {
   lang = LANGUAGES.includes(next) ? next : 'en';
@@ -263,9 +278,12 @@ function applyLanguage(next) {
   ui['language-switch'].value = lang;
   for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
   for (const node of document.querySelectorAll('[data-i18n-placeholder]')) node.placeholder = t(node.dataset.i18nPlaceholder);
-  document.title = `#${room} · ${t('appTitle')}`;
+  attention.setTitle(`#${room} · ${t('appTitle')}`);
   // The text node's data changes rather than the node itself: the log announces additions, and a new text node is one.
   for (const node of ui['message-list'].querySelectorAll('time')) node.firstChild.data = formatSentAt(node.dateTime, lang);
+  for (const node of ui['message-list'].querySelectorAll('[data-testid="notice-text"]')) {
+    node.firstChild.data = noticeText(messages.find((m) => m.id === node.parentElement.dataset.id), t);
+  }
   renderConnection();
   renderMeters();
   updateCounter();
@@ -273,35 +291,6 @@ function applyLanguage(next) {
 }
 
 // ---- identity ------------------------------------------------------------------------------------------------
-
-/**
- * Only one tab may reuse the stored membership: two tabs long-polling one member's queue would each get only some
- * of the messages. A second tab joins as its own member (same name) and does not overwrite the stored session.
- */
-function claimStoredSession(roomName) {
-  if (!navigator.locks) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    navigator.locks.request(sessionKey(roomName), { ifAvailable: true }, (lock) => {
-      resolve(lock !== null);
-      return lock ? new Promise(() => {}) : undefined; // held until the page goes away
-    });
-  });
-}
-
-function openStorage() {
-  try {
-    localStorage.setItem('functionsChat.probe', '1');
-    localStorage.removeItem('functionsChat.probe');
-    return localStorage;
-  } catch {
-    const memory = new Map(); // storage disabled (privacy mode): remember for this page only
-    return {
-      getItem: (key) => memory.get(key) ?? null,
-      setItem: (key, value) => memory.set(key, String(value)),
-      removeItem: (key) => memory.delete(key),
-    };
-  }
-}
 
 function toggleNameForm(open) {
   ui['name-form'].hidden = !open;
@@ -366,9 +355,13 @@ ui.composer.addEventListener('submit', (event) => {
   sendDraft();
   ui['message-input'].focus(); // after a click on Send, the next message can be typed at once
 });
+attachMentionPicker({
+  input: ui['message-input'], list: ui['mention-options'], status: ui['mention-status'], names: () => onlineNames,
+  me: myName, describe: (names) => t('mentionSuggestions', { names: names.join(', ') }),
+});
 ui['message-input'].addEventListener('keydown', (event) => {
-  // isComposing: Enter also confirms a Chinese IME candidate, which must not send.
-  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+  // isComposing: Enter also confirms a Chinese IME candidate, which must not send. defaultPrevented: it picked a name.
+  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing && !event.defaultPrevented) {
     event.preventDefault();
     sendDraft();
   }
@@ -376,6 +369,7 @@ ui['message-input'].addEventListener('keydown', (event) => {
 ui['message-input'].addEventListener('input', updateCounter);
 ui.scroller.addEventListener('scroll', () => {
   if (view.isAtBottom(ui.scroller)) ui['new-messages'].hidden = true;
+  loadOlderIfNearTop();
 });
 ui['new-messages'].addEventListener('click', () => {
   view.scrollToBottom(ui.scroller);

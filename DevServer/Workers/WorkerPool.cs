@@ -84,6 +84,9 @@ public sealed class WorkerPool : IAsyncDisposable
 
     public int Count => _running.Length;
 
+    /// <summary>Where the running workers' pids are written down, for a DevServer started after this one is killed.</summary>
+    public WorkerPidFile? PidFile { get; set; }
+
     /// <summary>The worker processes running now, stopping ones included.</summary>
     public IReadOnlyList<WorkerProcess> Processes
     {
@@ -227,6 +230,7 @@ public sealed class WorkerPool : IAsyncDisposable
             var channel = new WorkerChannel(Guid.NewGuid().ToString(), _loggers) { SendsCancel = SendInvocationCancel };
             _rpc.Expect(channel);
             var process = WorkerProcess.Start(_app, _rpc.Uri, channel.WorkerId, _appSettings, _loggers.CreateLogger("DevServer.Worker.Console"));
+            PidFile?.Add(process.Id);
             var wasReady = false;
             RunningWorker? running = null;
             try
@@ -276,12 +280,14 @@ public sealed class WorkerPool : IAsyncDisposable
                 }
                 await process.StopAsync(TerminateGrace);
                 await process.DisposeAsync();
+                PidFile?.Remove(process.Id);
                 break;
             }
             channel.Close("the worker process stopped");
             process.Kill();
             await process.Exited;
             await process.DisposeAsync();
+            PidFile?.Remove(process.Id);
             if (!_firstReady.Task.IsCompleted)
             {
                 // A worker that cannot start at all (bad settings, say) fails the same way every time: stop trying.

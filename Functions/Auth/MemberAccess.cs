@@ -9,7 +9,7 @@ namespace FunctionsChat.Auth;
 /// Finds the member a request acts as: the bearer token names it, the member store must still hold it, and it must
 /// not have gone silent past the timeout. Identity never comes from the request body or query.
 /// </summary>
-public sealed class MemberAccess(MemberTokens tokens, RoomMembersCache members, Presence presence)
+public sealed class MemberAccess(MemberTokens tokens, RoomMembersCache members, Presence presence, RoomNotices notices)
 {
     public async Task<(Member? Member, ApiResult? Error)> AuthenticateAsync(HttpRequest request, string room, CancellationToken cancellationToken)
     {
@@ -35,7 +35,10 @@ public sealed class MemberAccess(MemberTokens tokens, RoomMembersCache members, 
         }
         if (presence.IsExpired(member))
         {
-            await presence.RemoveAsync(member, cancellationToken);
+            if (await presence.RemoveAsync(member, cancellationToken))
+            {
+                await notices.WentOfflineAsync(member);
+            }
             return (null, Api.Gone("This member was silent for too long and has expired. Join again."));
         }
         return (member, null);

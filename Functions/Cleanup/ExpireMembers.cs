@@ -10,7 +10,7 @@ namespace FunctionsChat.Cleanup;
 /// Removes members that went silent, with their queues. Requests check expiry themselves, so this only keeps the
 /// members list and the storage account tidy.
 /// </summary>
-public sealed class ExpireMembers(IMemberStore members, Presence presence, TimeProvider clock, IOptions<ChatOptions> options, ILogger<ExpireMembers> logger)
+public sealed class ExpireMembers(IMemberStore members, Presence presence, RoomNotices notices, TimeProvider clock, IOptions<ChatOptions> options, ILogger<ExpireMembers> logger)
 {
     public const string Schedule = "0 */1 * * * *";
 
@@ -21,7 +21,10 @@ public sealed class ExpireMembers(IMemberStore members, Presence presence, TimeP
         var removed = 0;
         await foreach (var member in members.ListSilentSinceAsync(cutoff, cancellationToken))
         {
-            await presence.RemoveAsync(member, cancellationToken);
+            if (await presence.RemoveAsync(member, cancellationToken))
+            {
+                await notices.WentOfflineAsync(member);
+            }
             removed++;
         }
         if (removed > 0)

@@ -19,6 +19,9 @@ public sealed class JoinRoom(
     NameGenerator names,
     RoomMembersCache membersCache,
     JoinRateLimiter rateLimiter,
+    MemberAccess access,
+    Presence presence,
+    RoomNotices notices,
     TimeProvider clock,
     IOptions<ChatOptions> options)
 {
@@ -49,11 +52,18 @@ public sealed class JoinRoom(
         {
             return Api.TooManyRequests(retryAfter, $"Too many joins from your address (the limit is {settings.JoinLimitPerMinute} a minute). Wait a moment.");
         }
+        // A join that carries a member's token is that member renaming itself: it is replaced by the new member, and the
+        // room reads one "is now" notice instead of a leave and a join. A member that is gone already just joins.
+        var (previous, renameError) = await FindRenamingMemberAsync(request, room, cancellationToken);
+        if (renameError is not null)
+        {
+            return renameError;
+        }
         var now = clock.GetUtcNow();
         // Counted in the store, so members that joined on other instances count too. Joins racing here (on any
         // instance) can each see room for one more: a room can end up a few over, never more than the joins in flight.
         var online = await members.CountSeenSinceAsync(room, now - settings.MemberTimeout, settings.MaxMembersPerRoom, cancellationToken);
-        if (online >= settings.MaxMembersPerRoom)
+        if (online - (previous is null ? 0 : 1) >= settings.MaxMembersPerRoom)
         {
             return Api.RoomFull($"Room '{room}' already has {settings.MaxMembersPerRoom} members online, the most it takes. " +
                 "Try again when someone has left, or join another room.");
@@ -72,8 +82,28 @@ public sealed class JoinRoom(
             throw;
         }
         var token = tokens.Issue(new MemberToken(room, userId, member.Name));
+        if (previous is null)
+        {
+            await notices.JoinedAsync(member);
+        }
+        else
+        {
+            await presence.RemoveAsync(previous, CancellationToken.None);
+            await notices.RenamedAsync(previous, member);
+        }
         return Api.Created(new JoinResponse(userId, member.Name, room, token));
     });
+
+    /// <summary>No Authorization header: a plain join. A token that is not valid here: its 401 or 403.</summary>
+    private async Task<(Member? Previous, IActionResult? Error)> FindRenamingMemberAsync(HttpRequest request, string room, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(request.Headers.Authorization.ToString()))
+        {
+            return (null, null);
+        }
+        var (member, error) = await access.AuthenticateAsync(request, room, cancellationToken);
+        return error is { StatusCode: StatusCodes.Status410Gone } ? (null, null) : (member, error);
+    }
 
     /// <summary>The user id is 32 hex digits made here, so the name is always a valid queue name (3–63 chars).</summary>
     internal static string QueueNameFor(string userId) => $"inbox-{userId}";

@@ -6,7 +6,7 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsChat.Members;
 
-public sealed class LeaveRoom(MemberAccess access, Presence presence)
+public sealed class LeaveRoom(MemberAccess access, Presence presence, RoomNotices notices)
 {
     [Function(nameof(LeaveRoom))]
     public Task<IActionResult> Run(
@@ -28,7 +28,10 @@ public sealed class LeaveRoom(MemberAccess access, Presence presence)
         {
             return Api.Forbidden("A member can only remove itself.");
         }
-        await presence.RemoveAsync(member, cancellationToken);
+        if (await presence.RemoveAsync(member, cancellationToken))
+        {
+            await notices.LeftAsync(member);
+        }
         return Api.NoContent();
     });
 }

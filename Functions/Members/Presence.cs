@@ -36,13 +36,17 @@ public sealed class Presence(IMemberStore members, IInboxes inboxes, WaitingPoll
         }
     }
 
-    /// <summary>Queue first: if removing the record then fails, the cleanup timer still finds the member and finishes.</summary>
-    public async Task RemoveAsync(Member member, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queue first: if removing the record then fails, the cleanup timer still finds the member and finishes. True when
+    /// this call removed the record, so of two racing removals (a request and the timer, say) only one reports it.
+    /// </summary>
+    public async Task<bool> RemoveAsync(Member member, CancellationToken cancellationToken)
     {
         await inboxes.DeleteAsync(member.QueueName, cancellationToken);
-        await members.RemoveAsync(member.Room, member.UserId, cancellationToken);
+        var removed = await members.RemoveAsync(member.Room, member.UserId, cancellationToken);
         membersCache.Invalidate(member.Room);
         written.TryRemove((member.Room, member.UserId), out _);
         polls.Forget(member.QueueName);
+        return removed;
     }
 }

@@ -61,8 +61,9 @@ export function createApi({ base, fetch = (...args) => globalThis.fetch(...args)
   }
 
   return {
-    join: (room, name) =>
-      request('POST', `${roomPath(room)}/members`, { body: name ? { name } : {} }),
+    /** With `replacingToken` (a member's own token) the join is that member's rename: the new member replaces it. */
+    join: (room, name, replacingToken) =>
+      request('POST', `${roomPath(room)}/members`, { body: name ? { name } : {}, token: replacingToken }),
     send: (room, { text, clientMessageId }, token) =>
       request('POST', `${roomPath(room)}/messages`, { body: { text, clientMessageId }, token }),
     history: async (room, { after, before, limit } = {}, signal) => {

@@ -20,9 +20,9 @@ export function createSession({ api, room, storage, persist = true, onChange = (
   }
 
   /** One join at a time: the send queue and the delivery loop may both discover a 410 together. */
-  function join(name) {
+  function join(name, replacing = null) {
     joining ??= api
-      .join(room, name || undefined)
+      .join(room, name || undefined, replacing?.token)
       .then((member) => {
         save(member);
         return current;
@@ -48,12 +48,21 @@ export function createSession({ api, room, storage, persist = true, onChange = (
       current = null;
       return join(name);
     },
+    /**
+     * One request: a join with the current member's token, which the server answers with a new member that replaces
+     * it, so the room reads "A is now B" rather than a leave and a join. A token it no longer accepts (401/403, say
+     * after a key change) makes it a plain join; the old member then expires.
+     */
     async rename(name) {
       const previous = current;
       current = null;
       storage.setItem(NAME_KEY, name);
-      await join(name);
-      if (previous) api.leave(room, previous.userId, previous.token).catch(() => {}); // it expires anyway
+      try {
+        await join(name, previous);
+      } catch (error) {
+        if (!previous || (error.status !== 401 && error.status !== 403)) throw error;
+        await join(name);
+      }
       return current;
     },
     async leave() {

@@ -1,4 +1,6 @@
 // DOM building. User data only ever goes in through textContent or attributes, never as markup.
+import { LINK_REL, LINK_TARGET, splitLinks } from '../lib/links.js';
+import { markMentions } from '../lib/mentions.js';
 import { formatFull, formatSentAt } from '../lib/time.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -25,12 +27,28 @@ function avatar(name, userId) {
   return node;
 }
 
-function bubble(name, userId, text, timeNode) {
+/** Links and @mentions of `names` as elements, the rest as text nodes; `me` marks mentions of this person. */
+function richText(text, { names = [], me = null } = {}) {
+  return markMentions(splitLinks(text), names).map((piece) => {
+    if (piece.href) {
+      const link = element('a', 'link', piece.text);
+      link.href = piece.href;
+      link.target = LINK_TARGET;
+      link.rel = LINK_REL;
+      return link;
+    }
+    if (piece.mention) return element('span', piece.mention === me ? 'mention mention-me' : 'mention', piece.text);
+    return document.createTextNode(piece.text);
+  });
+}
+
+function bubble(name, userId, text, timeNode, textOptions) {
   const meta = element('div', 'meta');
   meta.append(element('span', 'author', name));
   if (timeNode) meta.append(timeNode);
   const body = element('div', 'bubble');
-  const paragraph = element('p', 'text', text);
+  const paragraph = element('p', 'text');
+  paragraph.append(...(textOptions ? richText(text, textOptions) : [document.createTextNode(text)]));
   paragraph.dataset.testid = 'message-text';
   body.append(meta, paragraph);
   return [avatar(name, userId), body];
@@ -43,13 +61,33 @@ function timeElement(sentAt, lang) {
   return node;
 }
 
-export function messageElement(message, { own, lang }) {
-  const item = element('li', own ? 'message own' : 'message');
+/** `names`: whose @mentions to highlight; `me`: this person's name; `mentionsMe`: marks the whole message for them. */
+export function messageElement(message, { own, lang, names, me, mentionsMe = false }) {
+  const item = element('li', ['message', own && 'own', mentionsMe && 'mentions-me'].filter(Boolean).join(' '));
   item.dataset.testid = 'message';
   item.dataset.id = message.id;
   item.dataset.userId = message.userId;
-  item.append(...bubble(message.name, message.userId, message.text, timeElement(message.sentAt, lang)));
+  item.append(...bubble(message.name, message.userId, message.text, timeElement(message.sentAt, lang), { names, me }));
   return item;
+}
+
+/** A quiet line for a notice (join, leave, rename, offline), in the reader's language. */
+export function noticeElement(message, { text, lang }) {
+  const item = element('li', 'notice');
+  item.dataset.testid = 'notice';
+  item.dataset.id = message.id;
+  item.dataset.kind = message.kind;
+  const line = element('p', 'notice-text', text);
+  line.dataset.testid = 'notice-text';
+  item.append(line, timeElement(message.sentAt, lang));
+  return item;
+}
+
+/** Runs `insertAbove` (which adds content above what is shown) and keeps the reader's place: no jump. */
+export function keepPlace(scroller, insertAbove) {
+  const fromBottom = scroller.scrollHeight - scroller.scrollTop;
+  insertAbove();
+  scroller.scrollTop = scroller.scrollHeight - fromBottom;
 }
 
 /** Inserts in id order: usually at the end, but a late-committed message can land before newer ones. */

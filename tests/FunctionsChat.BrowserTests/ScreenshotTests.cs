@@ -5,7 +5,8 @@ using static Microsoft.Playwright.Assertions;
 namespace FunctionsChat.BrowserTests;
 
 /// <summary>
-/// Takes the README's pictures (docs/screenshots/chat-desktop.png and chat-mobile.png); refresh them with
+/// Takes the README's pictures (docs/screenshots/chat-desktop.png, chat-mobile.png, and notices-links-mentions-en.png
+/// and -zh.png); refresh them with
 /// <c>CHAT_UPDATE_SCREENSHOTS=1 dotnet test tests/FunctionsChat.BrowserTests --filter Screenshots</c>.
 /// </summary>
 [Collection(ChatSiteCollection.Name)]
@@ -48,6 +49,40 @@ public sealed class ScreenshotTests : BrowserTest
 
         Directory.CreateDirectory(RepoFolders.Screenshots);
         foreach (var (person, file) in new[] { (wang, "chat-desktop.png"), (emma, "chat-mobile.png") })
+        {
+            await person.Input.BlurAsync();
+            await Expect(person.Page.GetByTestId("new-messages")).ToBeHiddenAsync();
+            var path = Path.Combine(RepoFolders.Screenshots, file);
+            await person.Page.ScreenshotAsync(new PageScreenshotOptions { Path = path, Animations = ScreenshotAnimations.Disabled });
+            Assert.True(new FileInfo(path).Length > 10_000, $"{path} looks empty.");
+        }
+    }
+
+    [Fact]
+    public async Task NoticesALinkAndAMentionAreSavedInEnglishAndInChinese()
+    {
+        using var api = Api();
+        var wang = await OpenAsync("王小明", locale: "zh-CN", width: 1280, height: 800);
+        await wang.WaitUntilJoinedAsync();
+        var emma = await OpenAsync("Emma", locale: "en-US", width: 1280, height: 800);
+        await Expect(wang.OnlineMembers).ToHaveCountAsync(2, new() { Timeout = 15_000 });
+        await Expect(emma.OnlineMembers).ToHaveCountAsync(2, new() { Timeout = 15_000 });
+
+        await wang.TypeAndSendAsync("@Emma 发布会的幻灯片在这里：https://example.com/launch/slides。");
+        await emma.TypeAndSendAsync("Thanks @王小明! The recording will be at https://example.com/launch/video.");
+        var li = await api.JoinAsync(Room, "李雷");
+        var lei = await api.RenameAsync(li, "Lei");
+        Assert.Equal(201, (await api.SendMessageAsync(Room, lei.Token, "Sorry, wrong room — see you at 3!")).Status);
+        Assert.Equal(204, (await api.LeaveAsync(Room, lei.UserId, lei.Token)).Status);
+
+        await Expect(emma.Page.GetByTestId("notice-text").Last).ToHaveTextAsync("Lei left");
+        await Expect(wang.Page.GetByTestId("notice-text").Last).ToHaveTextAsync("Lei 离开了房间");
+        await Expect(emma.Page.Locator(".mentions-me")).ToHaveCountAsync(1);
+        await Expect(wang.Page.Locator(".mentions-me")).ToHaveCountAsync(1);
+        await Expect(emma.Page.Locator("a.link")).ToHaveCountAsync(2);
+
+        Directory.CreateDirectory(RepoFolders.Screenshots);
+        foreach (var (person, file) in new[] { (emma, "notices-links-mentions-en.png"), (wang, "notices-links-mentions-zh.png") })
         {
             await person.Input.BlurAsync();
             await Expect(person.Page.GetByTestId("new-messages")).ToBeHiddenAsync();

@@ -86,6 +86,14 @@ public sealed class PrismValidationTests(ContractServers servers, ITestOutputHel
         Assert.Equal(new[] { alice.UserId, bob.UserId, carol.UserId }.Order(), online.Order());
 
         await checks.AllowedAsync(strict, "leaveRoom", Delete, $"rooms/{room}/members/{bob.UserId}", 204, bob.Token);
+
+        // A rename: a join with the member's own token. Then the history holds a notice of every kind but offline.
+        var frank = await JoinAsync(checks, strict, room, Json(new { name = "Frank" }));
+        var renamed = (await checks.AllowedAsync(strict, "joinRoom", Post, $"rooms/{room}/members", 201, frank.Token, Json(new { name = "Frankie" }))).Body;
+        Assert.Equal("Frankie", renamed.GetProperty("name").GetString());
+        var newest = await checks.AllowedAsync(strict, "getMessages", Get, $"rooms/{room}/messages", 200);
+        Assert.Equal(["join", "join", "join", "leave", "join", "rename"], NoticeKinds(newest));
+        Assert.Equal("Frankie", newest.Body.GetProperty("messages").EnumerateArray().Last().GetProperty("newName").GetString());
         Assert.Equal("healthy", (await checks.AllowedAsync(strict, "health", Get, "health", 200)).Body.GetProperty("status").GetString());
         return new Journey(alice, bob, carol);
     }
@@ -102,11 +110,13 @@ public sealed class PrismValidationTests(ContractServers servers, ITestOutputHel
         Assert.Equal("Bearer", unauthorized.Header("WWW-Authenticate"));
         await checks.AllowedAsync(strict, "pollUpdates", Get, $"rooms/{room}/updates?timeout=1", 401, alice.Token[..^4] + "AAAA");
         await checks.AllowedAsync(strict, "leaveRoom", Delete, $"rooms/{room}/members/{alice.UserId}", 401, "Bearer x.y");
+        await checks.AllowedAsync(strict, "joinRoom", Post, $"rooms/{room}/members", 401, "not-a-token", Json(new { name = "Renamed" }));
 
         // A valid token of another room; another member's id.
         var dave = await JoinAsync(checks, strict, elsewhere, Json(new { name = "Dave" }));
         await checks.AllowedAsync(strict, "sendMessage", Post, $"rooms/{room}/messages", 403, dave.Token, hello);
         await checks.AllowedAsync(strict, "pollUpdates", Get, $"rooms/{room}/updates?timeout=1", 403, dave.Token);
+        await checks.AllowedAsync(strict, "joinRoom", Post, $"rooms/{room}/members", 403, dave.Token, Json(new { name = "Renamed" }));
         await checks.AllowedAsync(strict, "leaveRoom", Delete, $"rooms/{room}/members/{alice.UserId}", 403, dave.Token);
         await checks.AllowedAsync(strict, "leaveRoom", Delete, $"rooms/{room}/members/{alice.UserId}", 403, carol.Token);
 
@@ -221,7 +231,12 @@ public sealed class PrismValidationTests(ContractServers servers, ITestOutputHel
 
     private static string Id(Checked message) => message.Body.GetProperty("id").GetString()!;
 
-    private static string[] Ids(Checked page) => [.. page.Body.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("id").GetString()!)];
+    /// <summary>The ids of the members' own messages in a page, leaving out the server's notices.</summary>
+    private static string[] Ids(Checked page) => [.. page.Body.GetProperty("messages").EnumerateArray()
+        .Where(m => !m.TryGetProperty("kind", out _)).Select(m => m.GetProperty("id").GetString()!)];
+
+    private static string[] NoticeKinds(Checked page) => [.. page.Body.GetProperty("messages").EnumerateArray()
+        .Where(m => m.TryGetProperty("kind", out _)).Select(m => m.GetProperty("kind").GetString()!)];
 
     private static string Json(object value) => JsonSerializer.Serialize(value);
 }

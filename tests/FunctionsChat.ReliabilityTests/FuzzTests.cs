@@ -403,12 +403,20 @@ public sealed class FuzzTests(SharedServer shared, ITestOutputHelper output)
             return message;
         }
 
-        /// <summary>The fuzzer may make its own member leave (DELETE with its token and id): join again to carry on.</summary>
+        /// <summary>
+        /// The fuzzer may make its own member leave (DELETE with its token and id): join again to carry on. A join with
+        /// its token is a rename, whose new member replaces it: carry on as that one.
+        /// </summary>
         public async Task AfterAsync(FuzzRequest request, Answer answer)
         {
             if (answer.Status == 204 && request.Auth == Auth.Valid)
             {
                 Self = await http.JoinAsync(room, "Fuzzy");
+            }
+            else if (answer.Status == 201 && request.Auth == Auth.Valid && request.Method == "POST" && request.PathAndQuery.EndsWith("/members", StringComparison.Ordinal))
+            {
+                var renamed = answer.Body;
+                Self = new Member(room, renamed.GetProperty("userId").GetString()!, renamed.GetProperty("name").GetString()!, renamed.GetProperty("token").GetString()!);
             }
         }
     }

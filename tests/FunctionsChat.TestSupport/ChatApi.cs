@@ -47,6 +47,18 @@ public sealed class ChatApi(Uri baseAddress, TimeSpan? timeout = null) : IDispos
         return new Member(room, body.GetProperty("userId").GetString()!, body.GetProperty("name").GetString()!, body.GetProperty("token").GetString()!);
     }
 
+    /// <summary>Renames the member: a join with its own token, answered with the new member that replaces it.</summary>
+    public async Task<Member> RenameAsync(Member member, string name)
+    {
+        var answer = await SendAsync(HttpMethod.Post, $"api/rooms/{member.Room}/members", JsonContent.Create(new { name }), member.Token);
+        if (answer.Status != 201)
+        {
+            throw new InvalidOperationException($"Rename in {member.Room} failed: {answer}");
+        }
+        var body = answer.Body;
+        return new Member(member.Room, body.GetProperty("userId").GetString()!, body.GetProperty("name").GetString()!, body.GetProperty("token").GetString()!);
+    }
+
     /// <summary>POST a message as the token's member (no token: no Authorization header).</summary>
     public Task<Answer> SendMessageAsync(string room, string? token, string text, string? clientMessageId = null) =>
         SendAsync(HttpMethod.Post, $"api/rooms/{room}/messages", JsonContent.Create(new { text, clientMessageId }), token);

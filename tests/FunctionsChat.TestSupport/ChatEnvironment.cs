@@ -18,5 +18,15 @@ public static class ChatEnvironment
         ["Chat__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)),
         ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
         ["Chat__JoinLimitPerMinute"] = JoinLimitForTests,
+        // Off here because these tests count poll answers and storage calls per message; the browser and contract
+        // tests turn them on (WithRoomNotices), and the unit tests cover them (RoomNoticeTests).
+        ["Chat__RoomNotices"] = "false",
     };
+
+    /// <summary>Join, leave, rename and expiry notices on, as in the app's default.</summary>
+    public static Dictionary<string, string> WithRoomNotices(this Dictionary<string, string> environment)
+    {
+        environment["Chat__RoomNotices"] = "true";
+        return environment;
+    }
 }

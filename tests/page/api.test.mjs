@@ -15,6 +15,19 @@ test('join posts the optional name as JSON to the room members route', async () 
   assert.equal(calls[0].headers['Content-Type'], 'application/json');
 });
 
+test('a rename is a join that carries the member\'s own token', async () => {
+  const { fetch, calls } = scriptedFetch(() => jsonResponse(201, member));
+  await createApi({ base: '/api', fetch }).join('lobby', 'Lee', 'old-token');
+  assert.equal(calls[0].headers.Authorization, 'Bearer old-token');
+  assert.deepEqual(calls[0].body, { name: 'Lee' });
+});
+
+test('a plain join sends no Authorization header', async () => {
+  const { fetch, calls } = scriptedFetch(() => jsonResponse(201, member));
+  await createApi({ base: '/api', fetch }).join('lobby', 'Lee');
+  assert.equal(calls[0].headers.Authorization, undefined);
+});
+
 test('joining without a name sends an empty object so the server picks one', async () => {
   const { fetch, calls } = scriptedFetch(() => jsonResponse(201, member));
   await createApi({ base: '/api', fetch }).join('lobby');

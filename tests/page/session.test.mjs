@@ -10,8 +10,9 @@ function fakeApi() {
   return {
     joins,
     leaves,
-    join: async (room, name) => {
-      joins.push({ room, name });
+    join: async (room, name, replacingToken) => {
+      joins.push(replacingToken ? { room, name, replacingToken } : { room, name });
+      if (replacingToken === 'refused') throw Object.assign(new Error('refused'), { status: 401 });
       next += 1;
       return { userId: `u${next}`, name: name ?? '随机名', room, token: `t${next}` };
     },
@@ -82,7 +83,7 @@ test('a tab that does not own the stored session neither reads nor overwrites it
   assert.equal(storage.getItem(sessionKey('lobby')), stored);
 });
 
-test('rename joins under the new name and lets the old member go', async () => {
+test('rename is one join carrying the old member\'s token, which the server replaces: no separate leave', async () => {
   const api = fakeApi();
   const storage = memoryStorage();
   const session = createSession({ api, room: 'lobby', storage });
@@ -90,7 +91,20 @@ test('rename joins under the new name and lets the old member go', async () => {
   const after = await session.rename('韩梅梅');
   assert.equal(after.name, '韩梅梅');
   assert.equal(storage.getItem(NAME_KEY), '韩梅梅');
-  assert.deepEqual(api.leaves, [{ room: 'lobby', userId: before.userId, token: before.token }]);
+  assert.deepEqual(api.joins.at(-1), { room: 'lobby', name: '韩梅梅', replacingToken: before.token });
+  assert.deepEqual(api.leaves, []);
+});
+
+test('a rename whose token the server refuses becomes a plain join under the new name', async () => {
+  const api = fakeApi();
+  const storage = memoryStorage({ [sessionKey('lobby')]: JSON.stringify({ userId: 'old', name: 'Li', token: 'refused' }) });
+  const session = createSession({ api, room: 'lobby', storage });
+  const after = await session.rename('Lee');
+  assert.equal(after.name, 'Lee');
+  assert.deepEqual(api.joins.slice(-2), [
+    { room: 'lobby', name: 'Lee', replacingToken: 'refused' },
+    { room: 'lobby', name: 'Lee' },
+  ]);
 });
 
 test('leave deletes the member and forgets the stored session', async () => {

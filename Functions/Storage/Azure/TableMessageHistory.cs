@@ -104,14 +104,27 @@ internal sealed class TableMessageHistory : IMessageHistory
         return (FromEntity(row.Value), marker.Value.GetBoolean(DeliveredProperty) == true);
     }
 
-    private static TableEntity ToEntity(ChatMessage message, string rowKey) => new(message.Room, rowKey)
+    /// <summary>Kind and NewName only on notices: a text message's row stays as it always was.</summary>
+    private static TableEntity ToEntity(ChatMessage message, string rowKey)
     {
-        ["MessageId"] = message.Id,
-        ["UserId"] = message.UserId,
-        ["Name"] = message.Name,
-        ["Text"] = message.Text,
-        ["SentAt"] = message.SentAt,
-    };
+        var entity = new TableEntity(message.Room, rowKey)
+        {
+            ["MessageId"] = message.Id,
+            ["UserId"] = message.UserId,
+            ["Name"] = message.Name,
+            ["Text"] = message.Text,
+            ["SentAt"] = message.SentAt,
+        };
+        if (message.Kind is not null)
+        {
+            entity["Kind"] = message.Kind;
+        }
+        if (message.NewName is not null)
+        {
+            entity["NewName"] = message.NewName;
+        }
+        return entity;
+    }
 
     private static ChatMessage FromEntity(TableEntity entity) => new(
         entity.GetString("MessageId"),
@@ -119,7 +132,9 @@ internal sealed class TableMessageHistory : IMessageHistory
         entity.GetString("UserId"),
         entity.GetString("Name"),
         entity.GetString("Text"),
-        entity.GetDateTimeOffset("SentAt")!.Value);
+        entity.GetDateTimeOffset("SentAt")!.Value,
+        entity.GetString("Kind"),
+        entity.GetString("NewName"));
 
     /// <summary>Maps an id to a key that sorts the other way round, keeping the fixed width.</summary>
     internal static string Invert(string id)

@@ -27,7 +27,7 @@ public sealed class ChatSite : IAsyncLifetime
         // Playwright's default of 5 s is tight on a busy 2-core machine; tests that promise a time say so themselves.
         Assertions.SetDefaultExpectTimeout(10_000);
 
-        Server = await DevServerProcess.StartHealthyAsync(ChatEnvironment.OnSharedAzurite());
+        Server = await DevServerProcess.StartHealthyAsync(ChatEnvironment.OnSharedAzurite().WithRoomNotices());
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

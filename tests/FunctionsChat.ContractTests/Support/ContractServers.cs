@@ -43,7 +43,8 @@ public sealed class ContractServers : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var environment = ChatEnvironment.OnSharedAzurite();
+        // Notices on, so the journey's history and poll answers carry them through Prism's check of the Message schema.
+        var environment = ChatEnvironment.OnSharedAzurite().WithRoomNotices();
         environment["Chat__SendLimitPer10Seconds"] = $"{SendLimitPer10Seconds}";
         var withoutStorage = new Dictionary<string, string>(environment)
         {

@@ -16,12 +16,15 @@ public static class NodeTools
         return path;
     }
 
-    /// <summary>Runs a tool in the repository root to its end, within a time limit, and returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string StdOut, string StdErr)> RunAsync(string tool, IEnumerable<string> arguments, TimeSpan timeout)
+    /// <summary>
+    /// Runs a tool in <paramref name="workingDirectory"/> (the repository root by default) to its end, within a time
+    /// limit, and returns its exit code and output.
+    /// </summary>
+    public static async Task<(int ExitCode, string StdOut, string StdErr)> RunAsync(string tool, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo(Path(tool))
         {
-            WorkingDirectory = Paths.RepoRoot,
+            WorkingDirectory = workingDirectory ?? Paths.RepoRoot,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,

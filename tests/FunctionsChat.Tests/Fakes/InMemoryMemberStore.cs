@@ -7,6 +7,10 @@ namespace FunctionsChat.Tests.Fakes;
 public sealed class InMemoryMemberStore(FakeOutage? outage = null) : IMemberStore
 {
     private readonly ConcurrentDictionary<(string Room, string UserId), Member> members = new();
+    private int listCalls;
+
+    /// <summary>Full member-list reads so far: each fan-out round makes one.</summary>
+    public int ListCalls => Volatile.Read(ref listCalls);
 
     public Task AddAsync(Member member, CancellationToken cancellationToken)
     {
@@ -27,6 +31,7 @@ public sealed class InMemoryMemberStore(FakeOutage? outage = null) : IMemberStor
     public Task<IReadOnlyList<Member>> ListAsync(string room, CancellationToken cancellationToken)
     {
         Check(cancellationToken);
+        Interlocked.Increment(ref listCalls);
         IReadOnlyList<Member> list = members.Values.Where(m => m.Room == room).OrderBy(m => m.UserId, StringComparer.Ordinal).ToList();
         return Task.FromResult(list);
     }

@@ -22,10 +22,17 @@ public sealed class InMemoryMessageHistory(FakeOutage? outage = null) : IMessage
         }
     }
 
+    /// <summary>Appends fail as storage does when unreachable, while everything else keeps working.</summary>
+    public bool AppendFails { get; set; }
+
     public Task<AppendResult> AppendAsync(ChatMessage message, string? dedupeKey, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         outage?.ThrowIfDown();
+        if (AppendFails)
+        {
+            throw new StorageUnavailableException("history appends are failing in this test");
+        }
         lock (gate)
         {
             var room = RoomOf(message.Room);

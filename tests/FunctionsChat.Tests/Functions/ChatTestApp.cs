@@ -57,7 +57,9 @@ public sealed class ChatTestApp
         Signals = sharesStorageWith?.Signals ?? new InMemoryRoomSignals(Outage);
         HandOvers = sharesStorageWith?.HandOvers ?? new InMemoryHandOvers(Outage);
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Chat:SigningKey"] = SigningKey })
+            // Notices off unless a test asks for them: the other tests count queue puts and poll answers exactly, and a
+            // join notice would be one more of each. RoomNoticeTests turn them on.
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Chat:SigningKey"] = SigningKey, ["Chat:RoomNotices"] = "false" })
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();
         var services = new ServiceCollection();

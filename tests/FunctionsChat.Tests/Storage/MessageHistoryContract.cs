@@ -42,6 +42,22 @@ public abstract class MessageHistoryContract
     }
 
     [Fact]
+    public async Task ANoticesKindAndNewNameComeBackAndATextMessageHasNeither()
+    {
+        var room = TestData.Room();
+        var sent = TestData.Messages(room, 2);
+        var notice = sent[1] with { Kind = "rename", NewName = "Emma" };
+        await History.AppendAsync(sent[0], null, Token);
+        await History.AppendAsync(notice, null, Token);
+
+        var read = await SecondInstance.QueryAsync(room, new HistoryQuery(null, null, 10), Token);
+
+        Assert.Equal([sent[0], notice], read);
+        Assert.Null(read[0].Kind);
+        Assert.Null(read[0].NewName);
+    }
+
+    [Fact]
     public async Task WithoutBoundsTheNewestMessagesComeBackOldestFirst()
     {
         var room = TestData.Room();
