@@ -30,7 +30,9 @@ public sealed class QueuePuts(
             return written;
         }
         var payloads = InboxPayload.Pack(messages);
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.FanOutParallelism, CancellationToken = lifetime.ApplicationStopping };
+        // On the current scheduler (ParallelOptions' default is the thread pool's): the same thread pool in the host, and
+        // the cluster simulation's single-threaded scheduler there (tests/FunctionsChat.Simulation).
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.FanOutParallelism, CancellationToken = lifetime.ApplicationStopping, TaskScheduler = TaskScheduler.Current };
         await Parallel.ForEachAsync(queues, parallel, async (queue, token) =>
         {
             try
