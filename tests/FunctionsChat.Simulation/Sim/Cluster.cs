@@ -384,6 +384,8 @@ public sealed class Cluster
             LatencyMs = delays,
             Steps = Loop.Steps,
             Hops = Loop.ForeignPosts,
+            LocalHops = Loop.LocalHopsRun,
+            HopWaitSeconds = Loop.HopWaitTime.TotalSeconds,
             HopWaitsTimedOut = Loop.HopWaitsTimedOut,
         };
     }

@@ -14,15 +14,17 @@ namespace FunctionsChat.Simulation.Sim;
 /// </summary>
 internal sealed class PoolHops : EventListener
 {
+    private const string Framework = "System.Diagnostics.Eventing.FrameworkEventSource";
     private const int EnqueueEvent = 30;
     private const int DequeueEvent = 31;
 
     private static readonly Lazy<PoolHops> Instance = new(() => new PoolHops());
-    private static readonly ConcurrentDictionary<long, SimLoop> Queued = new();
+    private static readonly ConcurrentDictionary<long, (SimLoop Loop, long Sequence)> Queued = new();
 
     [ThreadStatic] private static SimLoop? running;
     [ThreadStatic] private static SimLoop? hopOf;
-    [ThreadStatic] private static bool hopPosted;
+    [ThreadStatic] private static long hopSequence;
+    [ThreadStatic] private static bool hopEnded;
 
     public static void Ensure() => _ = Instance.Value;
 
@@ -33,52 +35,71 @@ internal sealed class PoolHops : EventListener
         set => running = value;
     }
 
-    /// <summary>Called when this (foreign) thread posts work to <paramref name="loop"/>.</summary>
-    public static bool PostedTo(SimLoop loop)
+    /// <summary>The hop with this id (as the enqueue event named it), if it is one of <paramref name="loop"/>'s: taken.</summary>
+    public static long? Take(SimLoop loop, long id) =>
+        Queued.TryGetValue(id, out var hop) && hop.Loop == loop && Queued.TryRemove(id, out _) ? hop.Sequence : null;
+
+    /// <summary>The hop this (pool) thread is running for <paramref name="loop"/>, if any.</summary>
+    public static long? RunningHopOf(SimLoop loop) => hopOf == loop ? hopSequence : null;
+
+    /// <summary>
+    /// This (pool) thread's hop posted to its loop: it counts as ended (a hop posts once: the one await it resumes),
+    /// so the loop need not wait for the thread to take other work or go idle, which it may not report for long.
+    /// </summary>
+    public static void Posted()
     {
-        if (hopOf != loop)
+        if (hopOf is { } loop && !hopEnded)
         {
-            return false;
+            hopEnded = true;
+            loop.HopEnded(hopSequence);
         }
-        if (!hopPosted)
-        {
-            hopPosted = true;
-            loop.HopEnded();
-        }
-        return true;
     }
 
     protected override void OnEventSourceCreated(EventSource source)
     {
-        if (source.Name == "System.Diagnostics.Eventing.FrameworkEventSource")
+        if (source.Name == Framework)
         {
-            EnableEvents(source, EventLevel.Verbose, (EventKeywords)0x12); // ThreadPool | ThreadTransfer
+            EnableEvents(source, EventLevel.Verbose, (EventKeywords)0x2); // ThreadPool: enqueue and dequeue
+        }
+        else if (source.Name == "Microsoft-Windows-DotNETRuntime")
+        {
+            EnableEvents(source, EventLevel.Informational, (EventKeywords)0x10000); // Threading: a worker about to wait
         }
     }
 
     protected override void OnEventWritten(EventWrittenEventArgs e)
     {
-        if (e.EventId == EnqueueEvent)
+        if (e.EventId == EnqueueEvent && e.EventSource.Name == Framework)
         {
             if (running is { } loop && e.Payload is [long id, ..])
             {
-                Queued[id] = loop;
-                loop.HopQueued();
+                Queued[id] = (loop, loop.HopQueued());
             }
         }
-        else if (e.EventId == DequeueEvent)
+        else if (e.EventId == DequeueEvent && e.EventSource.Name == Framework)
         {
-            // The work item this thread ran before has ended: if it was a hop that never posted, it ends here.
-            if (hopOf is { } previous && !hopPosted)
+            EndHop();
+            if (e.Payload is [long id, ..] && Queued.TryRemove(id, out var hop))
             {
-                previous.HopEnded();
-            }
-            hopOf = null;
-            if (e.Payload is [long id, ..] && Queued.TryRemove(id, out var loop))
-            {
-                hopOf = loop;
-                hopPosted = false;
+                hopOf = hop.Loop;
+                hopSequence = hop.Sequence;
+                hopEnded = false;
             }
         }
+        else if (e.EventName == "ThreadPoolWorkerThreadWait")
+        {
+            EndHop();
+        }
+    }
+
+    /// <summary>The work item this thread ran last has ended (it takes another, or it ran out of work).</summary>
+    private static void EndHop()
+    {
+        if (hopOf is { } loop && !hopEnded)
+        {
+            hopEnded = true;
+            loop.HopEnded(hopSequence);
+        }
+        hopOf = null;
     }
 }

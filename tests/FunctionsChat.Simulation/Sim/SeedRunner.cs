@@ -14,8 +14,8 @@ public static class SeedRunner
         var results = new ConcurrentBag<SimResult>();
         var queue = new ConcurrentQueue<int>(seeds);
         var errors = new ConcurrentBag<Exception>();
-        // Each run on a thread of its own, not the thread pool's: the pool is where the app's hops run (PoolHops).
-        var threads = Enumerable.Range(0, Math.Max(1, parallelism)).Select(_ => new Thread(() =>
+        // Each run on a thread-pool thread of its own (see LocalHops), as many at once as asked.
+        var runners = Enumerable.Range(0, Math.Max(1, parallelism)).Select(_ => Task.Factory.StartNew(() =>
         {
             while (queue.TryDequeue(out var seed))
             {
@@ -28,9 +28,8 @@ public static class SeedRunner
                     errors.Add(new InvalidOperationException($"Seed {seed} threw.", e));
                 }
             }
-        }, 16 * 1024 * 1024) { IsBackground = true }).ToList();
-        threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join());
+        }, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default)).ToArray();
+        Task.WaitAll(runners);
         if (!errors.IsEmpty)
         {
             throw new AggregateException(errors);
@@ -78,10 +77,14 @@ public static class SeedRunner
                 storageOperationsPerIdleMemberMinute = Round(idleMinutes == 0 ? double.NaN : Results.Sum(r => r.IdleOperations) / idleMinutes),
                 executionsPerMemberMinute = Round(pageMinutes == 0 ? double.NaN : Results.Sum(r => r.Invocations) / pageMinutes),
                 storageFailures = Results.Sum(r => r.StorageFailures),
+                steps = Results.Sum(r => r.Steps),
                 hops = Results.Sum(r => r.Hops),
+                localHops = Results.Sum(r => r.LocalHops),
+                hopWaitSeconds = Round(Results.Sum(r => r.HopWaitSeconds)),
                 hopWaitsTimedOut = Results.Sum(r => r.HopWaitsTimedOut),
                 ambiguousWrites = Results.Sum(r => r.AmbiguousWrites),
                 wallSeconds = Round(Elapsed.TotalSeconds),
+                traceHashes = Results.Count <= 5 ? Results.Select(r => r.TraceHash[..16]).ToList() : null,
             });
         }
 

@@ -41,9 +41,35 @@ public sealed class SimLoop
 
     private int hopsOutstanding;
 
-    internal void HopQueued() => Interlocked.Increment(ref hopsOutstanding);
+    /// <summary>Hops run on the loop's thread (<see cref="LocalHops"/>).</summary>
+    public int LocalHopsRun { get; private set; }
 
-    internal void HopEnded() => Interlocked.Decrement(ref hopsOutstanding);
+    private long hopSequence;
+    private long? localHop;
+    private readonly SortedDictionary<long, List<(Owner, Task)>> hopPosts = [];
+    private readonly HashSet<long> hopsRunning = [];
+
+    /// <summary>A hop was queued by this loop's thread: its place in the canonical order of hops.</summary>
+    internal long HopQueued()
+    {
+        lock (gate)
+        {
+            hopsOutstanding++;
+            hopsRunning.Add(++hopSequence);
+            return hopSequence;
+        }
+    }
+
+    internal void HopEnded(long sequence)
+    {
+        lock (gate)
+        {
+            if (hopsRunning.Remove(sequence))
+            {
+                hopsOutstanding--;
+            }
+        }
+    }
 
     /// <summary>Exceptions thrown by posted delegates (not by tasks, whose exceptions their awaiters see).</summary>
     public List<Exception> Unhandled { get; } = [];
@@ -56,20 +82,35 @@ public sealed class SimLoop
     internal void Enqueue(Owner owner, Task task)
     {
         var foreign = threadId != 0 && Environment.CurrentManagedThreadId != threadId;
+        // Work posted by a hop (run here or on a pool thread) waits until every hop queued so far has ended, and then
+        // goes on the queue in the order the hops were queued: the same order whichever thread ran them.
+        var hop = foreign ? PoolHops.RunningHopOf(this) : localHop;
         lock (gate)
         {
-            ready.Enqueue((owner, task));
-            if (foreign)
+            if (hop is { } sequence)
             {
-                ForeignPosts++;
+                if (!hopPosts.TryGetValue(sequence, out var posts))
+                {
+                    hopPosts[sequence] = posts = [];
+                }
+                posts.Add((owner, task));
+                if (foreign)
+                {
+                    ForeignPosts++;
+                }
+            }
+            else
+            {
+                ready.Enqueue((owner, task));
+                if (foreign)
+                {
+                    StrayPosts++;
+                }
             }
         }
-        if (foreign && !PoolHops.PostedTo(this))
+        if (foreign && hop is not null)
         {
-            lock (gate)
-            {
-                StrayPosts++;
-            }
+            PoolHops.Posted();
         }
     }
 
@@ -165,11 +206,7 @@ public sealed class SimLoop
             }
             if (!found)
             {
-                if (Volatile.Read(ref hopsOutstanding) <= 0 || !WaitForHops())
-                {
-                    return;
-                }
-                continue;
+                return;
             }
             if (item.Owner.Dead)
             {
@@ -183,36 +220,86 @@ public sealed class SimLoop
             SynchronizationContext.SetSynchronizationContext(new OwnerContext(this, item.Owner));
             item.Owner.Scheduler.Execute(item.Task);
             SynchronizationContext.SetSynchronizationContext(null);
+            SettleHops();
         }
     }
 
-    /// <summary>True when work arrived; false when the hops ended without posting, or the wait timed out.</summary>
-    private bool WaitForHops()
+    /// <summary>
+    /// After each piece of work: runs the hops it queued on this thread's own pool queue, waits for those a pool thread
+    /// took instead, then puts what they posted on the queue in the order they were queued.
+    /// </summary>
+    private void SettleHops()
     {
-        var spin = new SpinWait();
-        var started = Environment.TickCount64;
         while (true)
         {
-            lock (gate)
+            while (LocalHops.TryRunOne(out var item, out var id))
             {
-                if (ready.Count > 0)
+                localHop = PoolHops.Take(this, id) ?? (item is Task task ? PoolHops.Take(this, task.Id) : null);
+                try
                 {
-                    return true;
+                    LocalHops.Run(item);
+                }
+                finally
+                {
+                    if (localHop is { } sequence)
+                    {
+                        LocalHopsRun++;
+                        HopEnded(sequence);
+                    }
+                    localHop = null;
                 }
             }
             if (Volatile.Read(ref hopsOutstanding) <= 0)
             {
-                return false;
+                break;
             }
-            if (Environment.TickCount64 - started > 100)
+            WaitForHops();
+        }
+        lock (gate)
+        {
+            foreach (var posts in hopPosts.Values)
+            {
+                posts.ForEach(ready.Enqueue);
+            }
+            hopPosts.Clear();
+        }
+    }
+
+    private void WaitForHops()
+    {
+        var waitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+        var spin = new SpinWait();
+        while (Volatile.Read(ref hopsOutstanding) > 0)
+        {
+            if (LocalHops.HasLocalWork())
+            {
+                break; // a hop on a pool thread queued more here (rare): run it
+            }
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(waitStarted).TotalMilliseconds > HopWaitLimitMilliseconds)
             {
                 HopWaitsTimedOut++;
-                Interlocked.Exchange(ref hopsOutstanding, 0);
-                return false;
+                lock (gate)
+                {
+                    hopsRunning.Clear();
+                    hopsOutstanding = 0;
+                }
+                break;
             }
             spin.SpinOnce(sleep1Threshold: -1);
         }
+        HopWaitTime += System.Diagnostics.Stopwatch.GetElapsedTime(waitStarted);
     }
+
+    /// <summary>
+    /// How long (real time) the loop waits for a hop before it assumes the hop had nothing to post. Silent hops are
+    /// mostly seen ending (their pool thread takes other work or goes idle); a few a run are not, and cost this wait.
+    /// A hop that does post but takes longer than this (a badly overloaded machine) would make the run differ from
+    /// another run of its seed: <see cref="HopWaitsTimedOut"/> counts the waits that ended so.
+    /// </summary>
+    public const int HopWaitLimitMilliseconds = 250;
+
+    /// <summary>Real time spent waiting for hops.</summary>
+    public TimeSpan HopWaitTime { get; private set; }
 }
 
 /// <summary>Who a piece of work belongs to: an app instance or the simulation. A dead owner's work never runs again.</summary>

@@ -68,6 +68,11 @@ public sealed record SimResult
     /// <summary>Continuations that came back from the thread pool (see PoolHops).</summary>
     public int Hops { get; init; }
 
+    /// <summary>Hops run on the loop's own thread (see LocalHops).</summary>
+    public int LocalHops { get; init; }
+
+    public double HopWaitSeconds { get; init; }
+
     /// <summary>Waits for a hop that gave up after 100 ms (see SimLoop.HopWaitsTimedOut).</summary>
     public int HopWaitsTimedOut { get; init; }
 
