@@ -31,6 +31,9 @@ public sealed record SimOptions
     /// <summary>Mean time between two operator actions (faults on).</summary>
     public TimeSpan MeanOperatorGap { get; init; } = TimeSpan.FromSeconds(12);
 
+    /// <summary>For the test that the invariants can fail: one page shows nothing it is sent (a broken page).</summary>
+    public bool DeafPage { get; init; }
+
     /// <summary>Keep every trace line (for comparing two runs), not only the last ones.</summary>
     public bool KeepWholeTrace { get; init; }
 
@@ -116,7 +119,7 @@ public sealed class Cluster
             for (var person = 0; person < options.Members; person++)
             {
                 var name = "p" + person.ToString(CultureInfo.InvariantCulture);
-                StartPage(new Page(this, name, name, index++, new Random(clients.Next())), TimeSpan.FromSeconds(clients.NextDouble() * 3), chatEnds);
+                StartPage(new Page(this, name, name, index++, new Random(clients.Next())) { Deaf = options.DeafPage && person == 0 }, TimeSpan.FromSeconds(clients.NextDouble() * 3), chatEnds);
                 if (clients.NextDouble() < options.SecondTabShare)
                 {
                     var at = TimeSpan.FromSeconds(clients.NextDouble() * options.Chat.TotalSeconds * 0.8);

@@ -251,8 +251,15 @@ public sealed class Page
         return held.Values.LastOrDefault(m => m.SentAt <= newestAt - Overlap)?.Id;
     }
 
+    /// <summary>A broken page that shows nothing it receives (to prove the invariants can fail).</summary>
+    public bool Deaf { get; init; }
+
     private void Show(IReadOnlyList<PageMessage> messages, bool viaFill)
     {
+        if (Deaf)
+        {
+            return;
+        }
         var now = cluster.Clock.GetUtcNow();
         foreach (var message in messages)
         {

@@ -94,7 +94,8 @@ public static class SeedRunner
         {
             var colon = failure.IndexOf(':');
             var kind = colon < 0 ? failure : failure[..colon];
-            return string.Concat(kind.SkipWhile(c => char.IsDigit(c) || c == ' '));
+            // Without the count it starts with ("12 accepted message(s) ..."), so that failures group by kind.
+            return System.Text.RegularExpressions.Regex.Replace(kind, @"^\d+ ", "").Replace("(s)", "s", StringComparison.Ordinal);
         }
     }
 }

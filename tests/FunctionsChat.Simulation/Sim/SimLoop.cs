@@ -296,7 +296,7 @@ public sealed class SimLoop
     /// A hop that does post but takes longer than this (a badly overloaded machine) would make the run differ from
     /// another run of its seed: <see cref="HopWaitsTimedOut"/> counts the waits that ended so.
     /// </summary>
-    public const int HopWaitLimitMilliseconds = 250;
+    public const int HopWaitLimitMilliseconds = 50;
 
     /// <summary>Real time spent waiting for hops.</summary>
     public TimeSpan HopWaitTime { get; private set; }
