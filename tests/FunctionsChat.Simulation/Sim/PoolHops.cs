@@ -26,7 +26,19 @@ internal sealed class PoolHops : EventListener
     [ThreadStatic] private static long hopSequence;
     [ThreadStatic] private static bool hopEnded;
 
-    public static void Ensure() => _ = Instance.Value;
+    private static volatile bool enqueueSeen;
+
+    /// <summary>Starts listening, and returns once the thread pool's enqueue events are seen (they start a little later).</summary>
+    public static void Ensure()
+    {
+        _ = Instance.Value;
+        var started = Environment.TickCount64;
+        while (!enqueueSeen && Environment.TickCount64 - started < 5_000)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static _ => { }, null);
+            Thread.Sleep(1);
+        }
+    }
 
     /// <summary>The loop whose work this thread runs now (null: none).</summary>
     public static SimLoop? Running
@@ -71,6 +83,7 @@ internal sealed class PoolHops : EventListener
     {
         if (e.EventId == EnqueueEvent && e.EventSource.Name == Framework)
         {
+            enqueueSeen = true;
             if (running is { } loop && e.Payload is [long id, ..])
             {
                 Queued[id] = (loop, loop.HopQueued());
