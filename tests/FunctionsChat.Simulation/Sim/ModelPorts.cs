@@ -83,7 +83,8 @@ internal sealed class ModelInboxes(StorageModel model, string instance) : IInbox
 
     public Task<bool> DeliverAsync(string queueName, string payload, TimeSpan timeToLive, CancellationToken cancellationToken) =>
         model.CallAsync(instance, StorageOp.QueuePut, "q:" + queueName, write: true, 1,
-            () => model.Inboxes.DeliverAsync(queueName, payload, timeToLive, CancellationToken.None).GetAwaiter().GetResult(), cancellationToken);
+            () => model.Inboxes.DeliverAsync(queueName, payload, timeToLive, CancellationToken.None).GetAwaiter().GetResult(), cancellationToken,
+            what: model.Describe("q:" + queueName) + " " + string.Join(",", FunctionsChat.Messages.InboxPayload.Deserialize(payload).Select(m => m.Text)));
 
     // The Azure adapter deletes each message it took: one more request per message.
     public Task<IReadOnlyList<string>?> ReceiveAsync(string queueName, int maxMessages, CancellationToken cancellationToken) =>
@@ -115,7 +116,8 @@ internal sealed class ModelHandOvers(StorageModel model, string instance) : IHan
 
     public Task<IReadOnlyList<string>> SendAsync(string room, IReadOnlyList<HandOver> handOvers, CancellationToken cancellationToken) =>
         model.CallAsync(instance, StorageOp.TableBatch, $"t:h/{room}", write: true, handOvers.Count,
-            () => model.HandOvers.SendAsync(room, handOvers, CancellationToken.None).GetAwaiter().GetResult(), cancellationToken, what: "hand-over to " + string.Join(",", handOvers.Select(h => h.Target)));
+            () => model.HandOvers.SendAsync(room, handOvers, CancellationToken.None).GetAwaiter().GetResult(), cancellationToken, what: "hand-over " + string.Join("; ", handOvers.Select(h =>
+                $"to {h.Target} for {string.Join(",", h.QueueNames.Select(q => model.Describe("q:" + q)))}: {string.Join(",", h.Messages.Select(m => m.Text))}")));
 
     // Point reads per key, or one range query.
     public Task<IReadOnlyList<ReceivedHandOver>> ReceiveAsync(string room, string instanceName, IReadOnlyCollection<string>? keys, CancellationToken cancellationToken) =>

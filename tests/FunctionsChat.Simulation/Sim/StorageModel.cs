@@ -173,21 +173,21 @@ public sealed class StorageModel
                 {
                     Throttled++;
                 }
-                trace.Add(instance, $"storage {op} {Describe(what ?? resource)}: {(busy ? "503 ServerBusy" : "outage")} after retries");
+                trace.Add(instance, $"storage {op} {what ?? Describe(resource)}: {(busy ? "503 ServerBusy" : "outage")} after retries");
                 throw new StorageUnavailableException(busy ? "Simulated 503 ServerBusy (throughput target exceeded)." : "Simulated storage outage.");
             }
             if (timeout && !ambiguous)
             {
                 await loop.Delay(StorageModelSettings.NetworkTimeout, cancellationToken);
                 Failures++;
-                trace.Add(instance, $"storage {op} {Describe(what ?? resource)}: timed out");
+                trace.Add(instance, $"storage {op} {what ?? Describe(resource)}: timed out");
                 throw new StorageUnavailableException("Simulated network timeout.");
             }
             if (fail && !ambiguous)
             {
                 await loop.Delay(latency + Jitter(StorageModelSettings.RetryDelays[0] + StorageModelSettings.RetryDelays[1]), cancellationToken);
                 Failures++;
-                trace.Add(instance, $"storage {op} {Describe(what ?? resource)}: failed");
+                trace.Add(instance, $"storage {op} {what ?? Describe(resource)}: failed");
                 throw new StorageUnavailableException("Simulated storage failure.");
             }
             if (retried)
@@ -205,10 +205,14 @@ public sealed class StorageModel
             {
                 AmbiguousWrites++;
                 await loop.Delay(timeout ? StorageModelSettings.NetworkTimeout : latency / 2, CancellationToken.None);
-                trace.Add(instance, $"storage {op} {Describe(what ?? resource)}: committed, answer lost");
+                trace.Add(instance, $"storage {op} {what ?? Describe(resource)}: committed, answer lost");
                 throw new StorageUnavailableException("Simulated ambiguous write: committed, but the answer was lost.");
             }
             await loop.Delay(latency - latency / 2, cancellationToken);
+            if (write && (op != StorageOp.QueueReceive || result is IReadOnlyList<string> { Count: > 0 }))
+            {
+                trace.Add(instance, $"storage {op} {what ?? Describe(resource)}{(result is IReadOnlyCollection<string> taken ? $" ({taken.Count})" : "")}");
+            }
             return result;
         }
     }
@@ -232,7 +236,7 @@ public sealed class StorageModel
     }
 
     /// <summary>A resource or call as the trace shows it: queue names carry random user ids, shown as labels.</summary>
-    private string Describe(string what) =>
+    internal string Describe(string what) =>
         what.StartsWith("q:inbox-", StringComparison.Ordinal) ? "q:inbox-" + trace.Label("u", what["q:inbox-".Length..]) : what;
 
     private TimeSpan Jitter(TimeSpan delay) => delay + TimeSpan.FromTicks((long)(delay.Ticks * 0.2 * random.NextDouble()));
