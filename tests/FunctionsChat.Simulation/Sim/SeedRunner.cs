@@ -29,7 +29,9 @@ public static class SeedRunner
                 }
             }
         }, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default)).ToArray();
-        Task.WaitAll(runners);
+        // Waited for through a promise, so that no runner is inlined on the calling thread (a test's thread is not a
+        // pool thread, and its synchronization context is xUnit's).
+        Task.WhenAll(runners).ContinueWith(static _ => { }, TaskScheduler.Default).Wait();
         if (!errors.IsEmpty)
         {
             throw new AggregateException(errors);
