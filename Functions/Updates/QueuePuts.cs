@@ -24,7 +24,6 @@ public sealed class QueuePuts(
 {
     private readonly ChatOptions settings = options.Value;
 
-
     /// <summary>
     /// Returns the queues written to (a member who left meanwhile has none) and those that could not be written. Runs
     /// to the end even while the instance stops: these copies exist nowhere else yet.
@@ -38,7 +37,9 @@ public sealed class QueuePuts(
             return new PutResult(written, failed);
         }
         var payloads = InboxPayload.Pack(messages);
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.FanOutParallelism, CancellationToken = lifetime.ApplicationStopped };
+        // On the current scheduler (ParallelOptions' default is the thread pool's): the same thread pool in the host, and
+        // the cluster simulation's single-threaded scheduler there (tests/FunctionsChat.Simulation).
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.FanOutParallelism, CancellationToken = lifetime.ApplicationStopped, TaskScheduler = TaskScheduler.Current };
         await Parallel.ForEachAsync(queues, parallel, async (queue, token) =>
         {
             for (var attempt = 1; ; attempt++)
