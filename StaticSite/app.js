@@ -3,7 +3,7 @@ import { apiBase } from './config.js';
 import { createApi } from './lib/api.js';
 import { createBackoff } from './lib/backoff.js';
 import { createCompletenessCheck } from './lib/completeness.js';
-import { readMissing, readMissingBefore } from './lib/cursor.js';
+import { OVERLAP_MS, readMissing, readMissingBefore, RECONNECT_OVERLAP_MS } from './lib/cursor.js';
 import { LANGUAGES, pickLanguage, translate } from './lib/i18n.js';
 import { runLongPoll } from './lib/longpoll.js';
 import { mergeMessages, nextIdAfter } from './lib/merge.js';
@@ -189,7 +189,7 @@ function startDelivery() {
     },
     catchUp: async () => {
       completeness.clear();
-      receive(await readMissing(readPage, messages, PAGE_SIZE), initialLoadDone ? meter : null);
+      receive(await readMissing(readPage, messages, PAGE_SIZE, mode === 'polling' ? OVERLAP_MS : RECONNECT_OVERLAP_MS), initialLoadDone ? meter : null);
       if (!initialLoadDone) startAnnouncing();
       initialLoadDone = true;
     },

@@ -39,6 +39,14 @@ public static class Api
     public static ApiResult StorageUnavailable(TimeSpan retryAfter) =>
         Problem(503, "Chat storage cannot be reached right now. Try again shortly.").WithHeader("Retry-After", Seconds(retryAfter));
 
+    /// <summary>A request cancelled before it finished: nothing half-done is left that a retry would not finish.</summary>
+    public static ApiResult Interrupted() =>
+        Problem(503, "This server instance stopped while handling the request. Try again.").WithHeader("Retry-After", "1");
+
+    /// <summary>A send whose wait was cancelled (its instance is stopping): stored, and safe to send again.</summary>
+    public static ApiResult SendInterrupted() =>
+        Problem(503, "This server instance stopped while delivering the message. It is stored: send it again with the same clientMessageId.").WithHeader("Retry-After", "1");
+
     private static string Seconds(TimeSpan span) => Math.Max(1, (int)Math.Ceiling(span.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static (string Title, string Type) Describe(int status) => status switch

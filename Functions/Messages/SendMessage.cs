@@ -79,7 +79,16 @@ public sealed class SendMessage(
         }
         // A repeat whose first fan-out was never marked done (its instance was lost midway, say) delivers it again:
         // members who already have it get a copy that clients drop by id, the others get it at all.
-        await fanOut.DeliverAsync(stored.Message, cancellationToken);
+        try
+        {
+            await fanOut.DeliverAsync(stored.Message, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The invocation was cancelled (the instance stops, or the caller left): the round goes on regardless, and
+            // a retry with the same clientMessageId delivers it if this one did not finish.
+            return Api.SendInterrupted();
+        }
         await MarkDeliveredAsync(room, dedupeKey);
         return stored.Created ? Api.Created(stored.Message) : Api.Ok(stored.Message);
     });

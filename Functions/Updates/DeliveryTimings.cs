@@ -53,12 +53,12 @@ public sealed record DeliveryTimings
     public TimeSpan TakenBackAfter { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>A hand-over whose newest message is older than this is swept by any instance watching the room.</summary>
-    public TimeSpan SweptAfter { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan SweptAfter { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>While hand-overs were about in a room this recently, its watch sweeps it every <see cref="SweepEvery"/>.</summary>
     public TimeSpan SweepWhileHandOversSeenFor { get; init; } = TimeSpan.FromMinutes(2);
 
-    public TimeSpan SweepEvery { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan SweepEvery { get; init; } = TimeSpan.FromSeconds(5);
 
     // ---- the room's signal (RoomSignalWriter, RoomLatest) ----
 

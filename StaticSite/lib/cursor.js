@@ -3,6 +3,11 @@
 // Instead every read starts a little further back and the merge drops what we already have.
 export const OVERLAP_MS = 5000;
 
+// After a break (a failed request, a rejoin) the read goes much further back: a copy the server was still holding
+// back for us (taken back from a lost instance after 10 s, swept after 15 s) may sit below newer messages we hold,
+// and the answer that carried it may be the one we lost.
+export const RECONNECT_OVERLAP_MS = 35000;
+
 /**
  * The `after` cursor for a history read: the id of the newest message sent at least `overlapMs` before the newest
  * message we hold. Null means "no safe cursor" (nothing yet, or everything we hold is inside the overlap window):
@@ -38,8 +43,8 @@ export async function readAllAfter(readPage, after, limit = 100) {
  * Everything we may be missing, given the messages we hold (sorted by id): the newest page when we hold nothing
  * (the initial load) or have no safe cursor, otherwise every page after the overlapping cursor.
  */
-export function readMissing(readPage, held, limit = 100) {
-  const after = overlapCursor(held);
+export function readMissing(readPage, held, limit = 100, overlapMs = OVERLAP_MS) {
+  const after = overlapCursor(held, overlapMs);
   return after ? readAllAfter(readPage, after, limit) : readPage({ limit });
 }
 

@@ -17,6 +17,9 @@ public static class PageClient
     /// <summary>cursor.js's OVERLAP_MS: a message with a smaller id can become readable after a larger one.</summary>
     private static readonly TimeSpan Overlap = TimeSpan.FromSeconds(5);
 
+    /// <summary>cursor.js's RECONNECT_OVERLAP_MS: a fill after a break reads this far behind the newest message held.</summary>
+    private static readonly TimeSpan ReconnectOverlap = TimeSpan.FromSeconds(35);
+
     /// <summary>The page's PAGE_SIZE.</summary>
     private const int PageSize = 100;
 
@@ -194,7 +197,7 @@ public static class PageClient
         {
             held.RemoveWhere(id => string.CompareOrdinal(id, before) >= 0);
         }
-        var after = OverlapCursor(held);
+        var after = OverlapCursor(held, before is null ? ReconnectOverlap : Overlap);
         var collected = new List<WireMessage>();
         while (true)
         {
@@ -213,13 +216,13 @@ public static class PageClient
     /// An id's first 19 digits are its UTC ticks, which are also its sentAt (the server's MessageIds), so "sent at least
     /// 5 s before the newest" is "at most the newest id's ticks minus 5 s, any tail".
     /// </summary>
-    private static string? OverlapCursor(SortedSet<string> held)
+    private static string? OverlapCursor(SortedSet<string> held, TimeSpan overlap)
     {
         if (held.Count == 0 || !long.TryParse(held.Max.AsSpan(0, 19), NumberStyles.None, CultureInfo.InvariantCulture, out var newest))
         {
             return null;
         }
-        var bound = string.Create(CultureInfo.InvariantCulture, $"{newest - Overlap.Ticks:D19}-ffffffff");
+        var bound = string.Create(CultureInfo.InvariantCulture, $"{newest - overlap.Ticks:D19}-ffffffff");
         return string.CompareOrdinal(held.Min, bound) > 0 ? null : held.GetViewBetween(held.Min!, bound).Max;
     }
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OVERLAP_MS, overlapCursor, readAllAfter, readMissing, readMissingBefore } from '../../StaticSite/lib/cursor.js';
+import { OVERLAP_MS, overlapCursor, readAllAfter, readMissing, readMissingBefore, RECONNECT_OVERLAP_MS } from '../../StaticSite/lib/cursor.js';
 
 const at = (seconds) => new Date(Date.UTC(2025, 0, 1, 12, 0, seconds)).toISOString();
 const msg = (id, seconds) => ({ id, sentAt: at(seconds) });
@@ -67,4 +67,14 @@ test('a message missing below newer ones we hold is read from a little before it
   const fetched = await readMissingBefore(readPage, held, 'a4');
   assert.deepEqual(reads, ['a2']);
   assert.ok(fetched.some((m) => m.id === 'a4'));
+});
+
+test('after a break the read reaches 35 s behind the newest message, past the server\'s take-back and sweep', async () => {
+  // a2 (20 s) was on its way to us, held back by the server, when the answer carrying it was lost; we hold a3 and a4.
+  const server = [msg('a1', 0), msg('a2', 20), msg('a3', 40), msg('a4', 50)];
+  const held = [server[0], server[2], server[3]];
+  const readPage = async ({ after, limit }) => server.filter((m) => !after || m.id > after).slice(0, limit);
+  assert.equal(RECONNECT_OVERLAP_MS, 35000);
+  assert.ok(!(await readMissing(readPage, held)).some((m) => m.id === 'a2'), 'the 5 s overlap starts after a2');
+  assert.ok((await readMissing(readPage, held, 100, RECONNECT_OVERLAP_MS)).some((m) => m.id === 'a2'));
 });

@@ -22,6 +22,9 @@ public sealed class Page
     public const int LongPollSeconds = 30;
     public const int PageSize = 100;
     public static readonly TimeSpan Overlap = TimeSpan.FromSeconds(5);
+
+    /// <summary>cursor.js's RECONNECT_OVERLAP_MS: a fill after a break reads this far behind the newest message held.</summary>
+    public static readonly TimeSpan ReconnectOverlap = TimeSpan.FromSeconds(35);
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(5);
 
     private readonly Cluster cluster;
@@ -270,7 +273,7 @@ public sealed class Page
     /// </summary>
     private async Task FillAsync(bool initialLoad, string? before = null)
     {
-        var after = OverlapCursor(before);
+        var after = OverlapCursor(before, before is null ? ReconnectOverlap : Overlap);
         var collected = new List<PageMessage>();
         while (true)
         {
@@ -293,7 +296,7 @@ public sealed class Page
         Show(collected, viaFill: !initialLoad);
     }
 
-    private string? OverlapCursor(string? before)
+    private string? OverlapCursor(string? before, TimeSpan overlap)
     {
         var below = before is null ? held.Values.ToList() : held.Values.Where(m => string.CompareOrdinal(m.Id, before) < 0).ToList();
         if (below.Count == 0)
@@ -301,7 +304,7 @@ public sealed class Page
             return null;
         }
         var newestAt = below[^1].SentAt;
-        return below.LastOrDefault(m => m.SentAt <= newestAt - Overlap)?.Id;
+        return below.LastOrDefault(m => m.SentAt <= newestAt - overlap)?.Id;
     }
 
     /// <summary>A broken page that shows nothing it receives (to prove the invariants can fail).</summary>
