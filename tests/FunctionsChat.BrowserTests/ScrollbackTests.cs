@@ -36,8 +36,9 @@ public sealed class ScrollbackTests(ChatSite site) : BrowserTest(site)
 
         var emma = await OpenAsync("Emma", prepare: context => context.AddInitScriptAsync(RecordLogInsertions));
         var scroller = emma.Page.GetByTestId("scroller");
-        await Expect(emma.Messages).ToHaveCountAsync(100); // the newest page: 051 to 150
-        await Expect(emma.Messages.First).ToContainTextAsync("message 051");
+        // The newest page of 100: Emma joins before she reads history, so it holds her own join notice and 052 to 150.
+        await Expect(emma.Messages).ToHaveCountAsync(99);
+        await Expect(emma.Messages.First).ToContainTextAsync("message 052");
         await Expect(emma.Page.GetByTestId("room-start")).ToBeHiddenAsync();
 
         // Keyboard only: the log takes the focus, and Home goes to its top.
@@ -47,13 +48,13 @@ public sealed class ScrollbackTests(ChatSite site) : BrowserTest(site)
         await Expect(emma.Messages.First).ToContainTextAsync("message 001");
         await Expect(emma.Page.GetByTestId("room-start")).ToBeVisibleAsync();
         await Expect(emma.Page.GetByTestId("room-start")).ToHaveTextAsync("This is the beginning of the room");
-        // The place is kept: the message that was at the top (051) is still in view, not pushed away by 50 above it.
-        await Expect(emma.Message("message 051")).ToBeInViewportAsync();
+        // The place is kept: the message that was at the top (052) is still in view, not pushed away by 51 above it.
+        await Expect(emma.Message("message 052")).ToBeInViewportAsync();
         await Expect(emma.Message("message 001")).Not.ToBeInViewportAsync();
-        // Announced in one polite sentence (8 joins and 50 messages), not read out message by message.
-        await Expect(emma.Page.GetByTestId("log-status")).ToHaveTextAsync("Loaded 58 earlier messages. This is the beginning of the room");
+        // Announced in one polite sentence (8 joins and 51 messages), not read out message by message.
+        await Expect(emma.Page.GetByTestId("log-status")).ToHaveTextAsync("Loaded 59 earlier messages. This is the beginning of the room");
         var insertions = await emma.Page.EvaluateAsync<string[]>("() => window.logInsertions");
-        Assert.Contains("58:off", insertions);
+        Assert.Contains("59:off", insertions);
         await Expect(scroller).ToHaveAttributeAsync("aria-live", "polite");
 
         // The room's start is reached: going to the top again reads nothing more.
