@@ -10,25 +10,8 @@ namespace FunctionsChat.Tests.Functions;
 /// can tell that the fast path lost one, and each way the fast path can lose or hold back a copy (issue 17's six
 /// cases) either delivers it anyway or makes the member's next answer name it at once.
 /// </summary>
-public sealed class CompletenessTests
+public sealed class CompletenessTests : ThreeInstanceTests
 {
-    // Back-off far longer than the tests' clock moves: only wakes, hand-overs and answers-at-once can end a poll early.
-    private static readonly Dictionary<string, string?> Settings = new()
-    {
-        ["Chat:PollFirstPauseMilliseconds"] = "30000",
-        ["Chat:PollBackoffCapMilliseconds"] = "30000",
-    };
-
-    private readonly ChatTestApp sender = new(Settings);
-    private readonly ChatTestApp waiter;
-    private readonly ChatTestApp third;
-
-    public CompletenessTests()
-    {
-        waiter = new ChatTestApp(Settings, sharesStorageWith: sender);
-        third = new ChatTestApp(Settings, sharesStorageWith: sender);
-    }
-
     [Fact]
     public async Task AnAnswerThatGotNothingStillNamesTheNewestMessageTheRoomAcceptedElsewhere()
     {
@@ -252,28 +235,8 @@ public sealed class CompletenessTests
         Assert.Equal(["two"], answers[1].MessageTexts);
     }
 
-    private bool IsWaiting(ChatTestApp app, string queue) => app.Services.GetRequiredService<WaitingPolls>().IsWaiting(queue);
-
     private static string IdOf(TestResponse sent) => sent.Json.RootElement.GetProperty("id").GetString()!;
 
     private static string? LatestIdOf(TestResponse answer) =>
         answer.Json.RootElement.TryGetProperty("latestId", out var id) ? id.GetString() : null;
-
-    private async Task<(Joined Alice, Joined Bob)> TwoMembersAsync() =>
-        (await sender.JoinAsMemberAsync("lobby"), await sender.JoinAsMemberAsync("lobby"));
-
-    /// <summary>Bob polls on <paramref name="on"/> while Alice sends on the sender instance; his poll's answer.</summary>
-    private async Task<TestResponse> SendWhileBobWaitsAsync(Joined alice, string text, Joined bob, ChatTestApp on)
-    {
-        var bobsQueue = await QueueOfAsync(bob);
-        var poll = on.PollAsync("lobby", bob.Token, "timeout=30");
-        await WaitUntilAsync(() => IsWaiting(on, bobsQueue));
-        await sender.Clock.AdvanceAsync(TimeSpan.FromMilliseconds(300)); // the watch's first read is done
-        Assert.Equal(201, (await sender.SendTextAsync(alice, text)).Status);
-        return await on.AdvanceUntilDoneAsync(poll, TimeSpan.FromMilliseconds(100));
-    }
-
-    private async Task<string> QueueOfAsync(Joined member) => (await sender.Members.GetAsync(member.Room, member.UserId, default))!.QueueName;
-
-    private static string Id(ChatTestApp app) => app.Services.GetRequiredService<ChatInstance>().Id;
 }

@@ -9,25 +9,8 @@ namespace FunctionsChat.Tests.Functions;
 /// Two or three instances of the app on one storage account (shared fakes, one clock), as Flex Consumption runs it:
 /// a member's poll waits on one instance while the message is sent on another.
 /// </summary>
-public sealed class CrossInstanceTests
+public sealed class CrossInstanceTests : ThreeInstanceTests
 {
-    // Back-off far longer than the test's clock moves: only the watcher and hand-overs can end a poll.
-    private static readonly Dictionary<string, string?> Settings = new()
-    {
-        ["Chat:PollFirstPauseMilliseconds"] = "30000",
-        ["Chat:PollBackoffCapMilliseconds"] = "30000",
-    };
-
-    private readonly ChatTestApp sender = new(Settings);
-    private readonly ChatTestApp waiter;
-    private readonly ChatTestApp third;
-
-    public CrossInstanceTests()
-    {
-        waiter = new ChatTestApp(Settings, sharesStorageWith: sender);
-        third = new ChatTestApp(Settings, sharesStorageWith: sender);
-    }
-
     [Fact]
     public async Task OnceTheRoomIsActiveAMessageReachesAPollOnAnotherInstanceWithoutAnyQueueCallForIt()
     {
@@ -147,22 +130,4 @@ public sealed class CrossInstanceTests
         Assert.Empty(await alone.HandOvers.ReadWaitingAsync("lobby", default));
         Assert.Equal(0, alone.HandOvers.SendCalls);
     }
-
-    private async Task<(Joined Alice, Joined Bob)> TwoMembersAsync() =>
-        (await sender.JoinAsMemberAsync("lobby"), await sender.JoinAsMemberAsync("lobby"));
-
-    /// <summary>Bob polls on <paramref name="on"/> while Alice sends on the sender instance; his poll's answer.</summary>
-    private async Task<TestResponse> SendWhileBobWaitsAsync(Joined alice, string text, Joined bob, ChatTestApp on)
-    {
-        var bobsQueue = await QueueOfAsync(bob);
-        var poll = on.PollAsync("lobby", bob.Token, "timeout=30");
-        await WaitUntilAsync(() => on.Services.GetRequiredService<WaitingPolls>().IsWaiting(bobsQueue));
-        await sender.Clock.AdvanceAsync(TimeSpan.FromMilliseconds(300)); // the watch's first read is done
-        Assert.Equal(201, (await sender.SendTextAsync(alice, text)).Status);
-        return await on.AdvanceUntilDoneAsync(poll, TimeSpan.FromMilliseconds(100));
-    }
-
-    private async Task<string> QueueOfAsync(Joined member) => (await sender.Members.GetAsync(member.Room, member.UserId, default))!.QueueName;
-
-    private static string Id(ChatTestApp app) => app.Services.GetRequiredService<ChatInstance>().Id;
 }
