@@ -52,12 +52,12 @@ public sealed class MessageFanOut(
             if (nextRound.TryGetValue(message.Room, out var waiting))
             {
                 waiting.Add(pending);
-                return pending.Done.Task.WaitAsync(cancellationToken);
+                return Waits.ForAsync(pending.Done.Task, cancellationToken);
             }
             nextRound[message.Room] = [];
         }
         _ = RunRoundsAsync(message.Room, [pending]);
-        return pending.Done.Task.WaitAsync(cancellationToken);
+        return Waits.ForAsync(pending.Done.Task, cancellationToken);
     }
 
     /// <summary>Runs rounds for a room until no send is waiting; the first runs synchronously up to its first await.</summary>

@@ -89,7 +89,7 @@ public sealed class InboxWaiter(
                     until = now + pause;
                 }
                 var wake = poll.Woken;
-                var woken = await Task.WhenAny(wake, Task.Delay(WholeMilliseconds(until - now), clock, cancellationToken)) == wake;
+                var woken = await Waits.ForAsync(wake, WholeMilliseconds(until - now), clock, cancellationToken);
                 cancellationToken.ThrowIfCancellationRequested();
                 // A pause that ran out means another dequeue attempt, after a longer pause next time; a wake says by
                 // itself whether to look (see Take). While an answer lingers, only wakes bring more. At the deadline the

@@ -105,5 +105,5 @@ public sealed class PollUpdates(MemberAccess access, Presence presence, InboxWai
 
     private void Observe(Task seen) => seen.ContinueWith(
         t => logger.LogDebug(t.Exception, "Could not write lastSeen alongside a poll"),
-        CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 }

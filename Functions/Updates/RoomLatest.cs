@@ -45,7 +45,7 @@ public sealed class RoomLatest(IRoomSignals signals, DeliveryTimings timings, Ti
         {
             _ = ReadAsync(room, mine);
         }
-        await reading.WaitAsync(cancellationToken);
+        await Waits.ForAsync(reading, cancellationToken);
         return Known(room);
     }
 

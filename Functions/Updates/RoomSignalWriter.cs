@@ -83,7 +83,7 @@ public sealed class RoomSignalWriter(IRoomSignals signals, ChatInstance instance
         {
             version = state.Version;
         }
-        await state.Writes.WaitAsync(cancellationToken);
+        await TakeTurnAsync(state.Writes, cancellationToken);
         try
         {
             if (state.WrittenVersion >= version)
@@ -102,6 +102,25 @@ public sealed class RoomSignalWriter(IRoomSignals signals, ChatInstance instance
         finally
         {
             state.Writes.Release();
+        }
+    }
+
+    /// <summary>
+    /// The room's write turn. SemaphoreSlim's wait with a token completes on the thread pool (see <see cref="Waits"/>),
+    /// so the token-less wait is awaited through Waits; a turn granted after the caller left is handed on at once.
+    /// </summary>
+    private static async Task TakeTurnAsync(SemaphoreSlim writes, CancellationToken cancellationToken)
+    {
+        var turn = writes.WaitAsync();
+        try
+        {
+            await Waits.ForAsync(turn, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            _ = turn.ContinueWith(static (_, state) => ((SemaphoreSlim)state!).Release(), writes,
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Current);
+            throw;
         }
     }
 

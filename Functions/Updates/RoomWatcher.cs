@@ -178,14 +178,19 @@ public sealed class RoomWatcher(
             {
                 try
                 {
-                    var pause = Task.Delay(interval, clock, stopping);
                     Task? nudged = null;
                     lock (gate)
                     {
                         nudged = interval > activeInterval ? state.Nudge.Task : null;
                     }
-                    await (nudged is null ? pause : Task.WhenAny(pause, nudged));
-                    stopping.ThrowIfCancellationRequested();
+                    if (nudged is null)
+                    {
+                        await Task.Delay(interval, clock, stopping);
+                    }
+                    else
+                    {
+                        await Waits.ForAsync(nudged, interval, clock, stopping);
+                    }
                 }
                 catch (OperationCanceledException)
                 {
@@ -415,11 +420,7 @@ public sealed class RoomWatcher(
                 }
                 changed = state.Changed.Task;
             }
-            using (var refresh = CancellationTokenSource.CreateLinkedTokenSource(stopping))
-            {
-                await Task.WhenAny(changed, Task.Delay(timings.RepublishEvery, clock, refresh.Token));
-                refresh.Cancel();
-            }
+            await Waits.ForAsync(changed, timings.RepublishEvery, clock, stopping);
             lock (gate)
             {
                 if (state.Changed.Task.IsCompleted)

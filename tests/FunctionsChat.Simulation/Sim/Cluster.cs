@@ -331,7 +331,11 @@ public sealed class Cluster
         }
         if (Loop.StrayPosts > 0)
         {
-            failures.Add($"{Loop.StrayPosts} piece(s) of work escaped the scheduler (the run is not deterministic)");
+            failures.Add($"{Loop.StrayPosts} piece(s) of work came from another thread (the run is not deterministic)");
+        }
+        if (Loop.PoolEscapes > 0)
+        {
+            failures.Add($"{Loop.PoolEscapes} piece(s) of work escaped to the thread pool (the run is not deterministic); the first from:{Environment.NewLine}{Loop.FirstEscape}");
         }
         if (Loop.Unhandled.Count > 0)
         {
@@ -386,10 +390,7 @@ public sealed class Cluster
             IdlePageMinutes = idleMinutes,
             LatencyMs = delays,
             Steps = Loop.Steps,
-            Hops = Loop.ForeignPosts,
-            LocalHops = Loop.LocalHopsRun,
-            HopWaitSeconds = Loop.HopWaitTime.TotalSeconds,
-            HopWaitsTimedOut = Loop.HopWaitsTimedOut,
+            PoolEscapes = Loop.PoolEscapes,
         };
     }
 

@@ -14,7 +14,7 @@ public static class SeedRunner
         var results = new ConcurrentBag<SimResult>();
         var queue = new ConcurrentQueue<int>(seeds);
         var errors = new ConcurrentBag<Exception>();
-        // Each run on a thread-pool thread of its own (see LocalHops), as many at once as asked.
+        // Each run on a thread of its own, as many at once as asked.
         var runners = Enumerable.Range(0, Math.Max(1, parallelism)).Select(_ => Task.Factory.StartNew(() =>
         {
             while (queue.TryDequeue(out var seed))
@@ -80,10 +80,7 @@ public static class SeedRunner
                 executionsPerMemberMinute = Round(pageMinutes == 0 ? double.NaN : Results.Sum(r => r.Invocations) / pageMinutes),
                 storageFailures = Results.Sum(r => r.StorageFailures),
                 steps = Results.Sum(r => r.Steps),
-                hops = Results.Sum(r => r.Hops),
-                localHops = Results.Sum(r => r.LocalHops),
-                hopWaitSeconds = Round(Results.Sum(r => r.HopWaitSeconds)),
-                hopWaitsTimedOut = Results.Sum(r => r.HopWaitsTimedOut),
+                poolEscapes = Results.Sum(r => r.PoolEscapes),
                 ambiguousWrites = Results.Sum(r => r.AmbiguousWrites),
                 wallSeconds = Round(Elapsed.TotalSeconds),
                 traceHashes = Results.Count <= 5 ? Results.Select(r => r.TraceHash[..16]).ToList() : null,

@@ -27,48 +27,19 @@ public sealed class SimLoop
     /// <summary>The simulation's own work: clients, the operator, response delivery.</summary>
     public Owner Root { get; }
 
-    /// <summary>Work posted back by thread-pool hops (see <see cref="PoolHops"/>): expected, and waited for.</summary>
-    public int ForeignPosts { get; private set; }
-
-    /// <summary>Work or timers that came from another thread and not from a hop of this loop (should stay 0).</summary>
+    /// <summary>Work or timers that came from another thread (should stay 0: such work ran outside the scheduler).</summary>
     public int StrayPosts { get; private set; }
 
-    /// <summary>
-    /// Times the loop gave up waiting for a hop (100 ms of real time) and moved on: the hop was silent (it had
-    /// nothing to post) or slow. Only a slow one can make two runs of a seed differ.
-    /// </summary>
-    public int HopWaitsTimedOut { get; private set; }
+    /// <summary>Work this loop's thread handed to the thread pool while running the simulation (should stay 0).</summary>
+    public int PoolEscapes { get; private set; }
 
-    private int hopsOutstanding;
+    /// <summary>Where the first escape to the thread pool was queued from.</summary>
+    public string? FirstEscape { get; private set; }
 
-    /// <summary>Hops run on the loop's thread (<see cref="LocalHops"/>).</summary>
-    public int LocalHopsRun { get; private set; }
-
-    private long hopSequence;
-    private long? localHop;
-    private readonly SortedDictionary<long, List<(Owner, Task)>> hopPosts = [];
-    private readonly HashSet<long> hopsRunning = [];
-
-    /// <summary>A hop was queued by this loop's thread: its place in the canonical order of hops.</summary>
-    internal long HopQueued()
+    internal void PoolWorkQueued(string stackTrace)
     {
-        lock (gate)
-        {
-            hopsOutstanding++;
-            hopsRunning.Add(++hopSequence);
-            return hopSequence;
-        }
-    }
-
-    internal void HopEnded(long sequence)
-    {
-        lock (gate)
-        {
-            if (hopsRunning.Remove(sequence))
-            {
-                hopsOutstanding--;
-            }
-        }
+        PoolEscapes++;
+        FirstEscape ??= stackTrace;
     }
 
     /// <summary>Exceptions thrown by posted delegates (not by tasks, whose exceptions their awaiters see).</summary>
@@ -81,36 +52,13 @@ public sealed class SimLoop
 
     internal void Enqueue(Owner owner, Task task)
     {
-        var foreign = threadId != 0 && Environment.CurrentManagedThreadId != threadId;
-        // Work posted by a hop (run here or on a pool thread) waits until every hop queued so far has ended, and then
-        // goes on the queue in the order the hops were queued: the same order whichever thread ran them.
-        var hop = foreign ? PoolHops.RunningHopOf(this) : localHop;
         lock (gate)
         {
-            if (hop is { } sequence)
+            if (threadId != 0 && Environment.CurrentManagedThreadId != threadId)
             {
-                if (!hopPosts.TryGetValue(sequence, out var posts))
-                {
-                    hopPosts[sequence] = posts = [];
-                }
-                posts.Add((owner, task));
-                if (foreign)
-                {
-                    ForeignPosts++;
-                }
+                StrayPosts++;
             }
-            else
-            {
-                ready.Enqueue((owner, task));
-                if (foreign)
-                {
-                    StrayPosts++;
-                }
-            }
-        }
-        if (foreign && hop is not null)
-        {
-            PoolHops.Posted();
+            ready.Enqueue((owner, task));
         }
     }
 
@@ -151,10 +99,10 @@ public sealed class SimLoop
     /// </summary>
     public void Run(DateTimeOffset until, Func<bool>? done = null)
     {
-        PoolHops.Ensure();
+        PoolWatch.Ensure();
         threadId = Environment.CurrentManagedThreadId;
         var previous = SynchronizationContext.Current;
-        PoolHops.Running = this;
+        PoolWatch.Running = this;
         try
         {
             while (true)
@@ -188,12 +136,12 @@ public sealed class SimLoop
         }
         finally
         {
-            PoolHops.Running = null;
+            PoolWatch.Running = null;
             SynchronizationContext.SetSynchronizationContext(previous);
         }
     }
 
-    /// <summary>Runs everything runnable, waiting for this loop's hops to post back before calling it a day.</summary>
+    /// <summary>Runs everything runnable.</summary>
     private void RunReady()
     {
         while (true)
@@ -220,86 +168,8 @@ public sealed class SimLoop
             SynchronizationContext.SetSynchronizationContext(new OwnerContext(this, item.Owner));
             item.Owner.Scheduler.Execute(item.Task);
             SynchronizationContext.SetSynchronizationContext(null);
-            SettleHops();
         }
     }
-
-    /// <summary>
-    /// After each piece of work: runs the hops it queued on this thread's own pool queue, waits for those a pool thread
-    /// took instead, then puts what they posted on the queue in the order they were queued.
-    /// </summary>
-    private void SettleHops()
-    {
-        while (true)
-        {
-            while (LocalHops.TryRunOne(out var item, out var id))
-            {
-                localHop = PoolHops.Take(this, id) ?? (item is Task task ? PoolHops.Take(this, task.Id) : null);
-                try
-                {
-                    LocalHops.Run(item);
-                }
-                finally
-                {
-                    if (localHop is { } sequence)
-                    {
-                        LocalHopsRun++;
-                        HopEnded(sequence);
-                    }
-                    localHop = null;
-                }
-            }
-            if (Volatile.Read(ref hopsOutstanding) <= 0)
-            {
-                break;
-            }
-            WaitForHops();
-        }
-        lock (gate)
-        {
-            foreach (var posts in hopPosts.Values)
-            {
-                posts.ForEach(ready.Enqueue);
-            }
-            hopPosts.Clear();
-        }
-    }
-
-    private void WaitForHops()
-    {
-        var waitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-        var spin = new SpinWait();
-        while (Volatile.Read(ref hopsOutstanding) > 0)
-        {
-            if (LocalHops.HasLocalWork())
-            {
-                break; // a hop on a pool thread queued more here (rare): run it
-            }
-            if (System.Diagnostics.Stopwatch.GetElapsedTime(waitStarted).TotalMilliseconds > HopWaitLimitMilliseconds)
-            {
-                HopWaitsTimedOut++;
-                lock (gate)
-                {
-                    hopsRunning.Clear();
-                    hopsOutstanding = 0;
-                }
-                break;
-            }
-            spin.SpinOnce(sleep1Threshold: -1);
-        }
-        HopWaitTime += System.Diagnostics.Stopwatch.GetElapsedTime(waitStarted);
-    }
-
-    /// <summary>
-    /// How long (real time) the loop waits for a hop before it assumes the hop had nothing to post. Silent hops are
-    /// mostly seen ending (their pool thread takes other work or goes idle); a few a run are not, and cost this wait.
-    /// A hop that does post but takes longer than this (a badly overloaded machine) would make the run differ from
-    /// another run of its seed: <see cref="HopWaitsTimedOut"/> counts the waits that ended so.
-    /// </summary>
-    public const int HopWaitLimitMilliseconds = 50;
-
-    /// <summary>Real time spent waiting for hops.</summary>
-    public TimeSpan HopWaitTime { get; private set; }
 }
 
 /// <summary>Who a piece of work belongs to: an app instance or the simulation. A dead owner's work never runs again.</summary>

@@ -65,16 +65,8 @@ public sealed record SimResult
 
     public long Steps { get; init; }
 
-    /// <summary>Continuations that came back from the thread pool (see PoolHops).</summary>
-    public int Hops { get; init; }
-
-    /// <summary>Hops run on the loop's own thread (see LocalHops).</summary>
-    public int LocalHops { get; init; }
-
-    public double HopWaitSeconds { get; init; }
-
-    /// <summary>Waits for a hop that gave up after 100 ms (see SimLoop.HopWaitsTimedOut).</summary>
-    public int HopWaitsTimedOut { get; init; }
+    /// <summary>Work the run handed to the thread pool (see PoolWatch): a failure when not 0.</summary>
+    public int PoolEscapes { get; init; }
 
     public string Report()
     {

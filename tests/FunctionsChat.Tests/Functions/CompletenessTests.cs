@@ -158,7 +158,7 @@ public sealed class CompletenessTests : ThreeInstanceTests
         // Not an outage: a fault nobody planned for, such as a 403 or an entry this version cannot read.
         sender.Signals.NextReadFailsWith = new InvalidOperationException("unexpected");
         await sender.Clock.AdvanceAsync(TimeSpan.FromMilliseconds(300));
-        Assert.Null(sender.Signals.NextReadFailsWith);
+        await WaitUntilAsync(() => sender.Signals.NextReadFailsWith is null); // the failing read ran
 
         Assert.Equal(201, (await sender.SendTextAsync(alice, "after the fault")).Status);
         var answer = await waiter.AdvanceUntilDoneAsync(poll, TimeSpan.FromMilliseconds(100), maxSteps: 40);
