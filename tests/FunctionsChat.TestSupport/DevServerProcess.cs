@@ -45,13 +45,18 @@ public sealed class DevServerProcess : IAsyncDisposable
     public static DevServerProcess Start(IReadOnlyDictionary<string, string> environment, string? workingDirectory = null, int? port = null)
     {
         port ??= FreePorts.One();
-        var start = new ProcessStartInfo("dotnet")
+        // Through env, which puts SIGINT back to its default and execs dotnet (same pid): a test run started in the
+        // background (`cmd &` in a script, some CI runners) has SIGINT ignored, DevServer would inherit that, and .NET
+        // leaves an inherited ignored signal ignored, so Signal(SigInt) would do nothing. In a terminal, Ctrl+C reaches it.
+        var start = new ProcessStartInfo("env")
         {
             WorkingDirectory = workingDirectory ?? Paths.RepoRoot,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(Paths.DevServerDll);
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
@@ -125,6 +130,11 @@ public sealed class DevServerProcess : IAsyncDisposable
 
     public void Signal(int signal)
     {
+        // An ignored signal is dropped without a trace: say so here rather than let a test wait for its effect.
+        if (Ignores(Process.Id, signal))
+        {
+            throw new InvalidOperationException($"DevServer (pid {Process.Id}) ignores signal {signal}: sending it would do nothing.");
+        }
         if (kill(Process.Id, signal) != 0)
         {
             throw new InvalidOperationException($"kill({Process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
@@ -198,6 +208,20 @@ public sealed class DevServerProcess : IAsyncDisposable
             }
         }
         Process.Dispose();
+    }
+
+    /// <summary>Linux: the signal's bit in SigIgn of /proc/{pid}/status (false where there is no such file).</summary>
+    private static bool Ignores(int pid, int signal)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+            return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (signal - 1))) != 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private void Append(string? line)
