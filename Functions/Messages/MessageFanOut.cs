@@ -154,6 +154,8 @@ public sealed class MessageFanOut(
             put.Failed.AddRange(more.Failed);
         }
         var lastId = messages[^1].Id;
+        // Other instances learn of the copies that could not be put from the signal; this one's next polls from here.
+        put.Failed.ForEach(queue => polls.Check(queue, lastId));
         await RaiseAsync(room, put, handedOver, lastId);
         latest.FannedOut(room, lastId);
     }

@@ -17,6 +17,7 @@ public sealed class InboxWaiter(
     WaitingPolls polls,
     RoomWatcher watcher,
     RoomSignalWriter signal,
+    DeliveryTimings timings,
     TimeProvider clock,
     IOptions<ChatOptions> options,
     ILogger<InboxWaiter> logger)
@@ -26,6 +27,7 @@ public sealed class InboxWaiter(
     private readonly TimeSpan pauseCap = TimeSpan.FromMilliseconds(options.Value.PollBackoffCapMilliseconds);
     private readonly TimeSpan linger = TimeSpan.FromMilliseconds(options.Value.PollLingerMilliseconds);
     private readonly TimeSpan inboxTimeToLive = options.Value.InboxMessageTimeToLive;
+    private readonly TimeSpan quietFor = timings.QuietFor(options.Value);
 
     /// <summary>
     /// Messages oldest first (empty when the time ran out or the poll was told to answer at once), or null when the
@@ -42,10 +44,12 @@ public sealed class InboxWaiter(
             var deadline = clock.GetUtcNow() + timeout;
             DateTimeOffset? answerAt = null;
             var pause = firstPause;
-            // Nothing can be waiting in a queue this instance found empty, if it put nothing there since and the watcher
-            // saw no other instance's message since: then the first receive is skipped (a poll per delivered message
-            // otherwise costs one empty receive). The receive after the first pause still looks.
-            var receive = !polls.KnownEmpty(queueName, watcher.Epoch(room));
+            // The first receive is skipped when nothing can be waiting: this instance found the queue empty and nothing
+            // was put there since, or nobody put there within the last quietFor. Otherwise a poll that follows an
+            // answer, mostly on another instance, costs an empty receive per delivered message. A put not yet known
+            // here wakes the poll when it is (the watcher reads it in the signal, or this instance made it).
+            var receive = !polls.KnownEmpty(queueName, watcher.Epoch(room)) &&
+                !(polls.NoPutHere(queueName, quietFor) && watcher.NoPutSeenTo(room, queueName, quietFor));
             while (true)
             {
                 var (handed, look, answerNow, missedId) = poll.Take();

@@ -19,10 +19,10 @@ public sealed class RoomSignalWriter(IRoomSignals signals, ChatInstance instance
 
 
     /// <summary>A round that put on more queues than this is recorded as "any queue": every poll looks.</summary>
-    internal const int MaxNamedQueues = 64;
+    internal const int MaxNamedQueues = 256;
 
     /// <summary>Bounds the record: past this many queue names over its rounds, the oldest rounds are dropped.</summary>
-    internal const int MaxQueueNamesListed = 128;
+    internal const int MaxQueueNamesListed = 512;
 
     private readonly Lock gate = new();
     private readonly Dictionary<string, RoomRounds> rooms = new(StringComparer.Ordinal);

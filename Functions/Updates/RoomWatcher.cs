@@ -86,6 +86,24 @@ public sealed class RoomWatcher(
         }
     }
 
+    /// <summary>
+    /// True when no other instance can have put to <paramref name="queueName"/> within <paramref name="window"/> unseen:
+    /// the room is watched since before then, its signal was read within <see cref="DeliveryTimings.LatestFreshFor"/>,
+    /// and no round seen since named the queue or left its queues unnamed. A put made since, not yet in the signal,
+    /// wakes the poll once the watcher reads it.
+    /// </summary>
+    public bool NoPutSeenTo(string room, string queueName, TimeSpan window)
+    {
+        var now = clock.GetUtcNow();
+        lock (gate)
+        {
+            return rooms.TryGetValue(room, out var state) &&
+                now - state.ReadAt <= timings.LatestFreshFor &&
+                state.AnyPutSeenAt < now - window &&
+                (!state.PutSeenAt.TryGetValue(queueName, out var at) || at < now - window);
+        }
+    }
+
     /// <summary>This instance is fanning out <paramref name="count"/> messages of <paramref name="room"/>.</summary>
     public void MessagesHere(string room, int count)
     {
@@ -231,7 +249,7 @@ public sealed class RoomWatcher(
                 first = false;
                 continue;
             }
-            var (wakeAll, putTo, handedHere, checks) = Evaluate(state, raised, first);
+            var (wakeAll, putTo, handedHere, checks) = Evaluate(state, raised, first, readStarted);
             if (relay.Enabled && (wakeAll || first || state.HandOversPending || handedHere.Count > 0))
             {
                 // By key when every new round is known; otherwise (and on a new watch, for any left over) all of them.
@@ -308,7 +326,7 @@ public sealed class RoomWatcher(
     /// record is incomplete, or a round put to "any queue"), else which queues were put to; and the keys of the new
     /// hand-overs to this instance.
     /// </summary>
-    private (bool WakeAll, List<string>? PutTo, List<string> HandedHere, List<(string Queue, string MissedId)> Checks) Evaluate(RoomState state, IReadOnlyDictionary<string, WriterSignal> raised, bool first)
+    private (bool WakeAll, List<string>? PutTo, List<string> HandedHere, List<(string Queue, string MissedId)> Checks) Evaluate(RoomState state, IReadOnlyDictionary<string, WriterSignal> raised, bool first, DateTimeOffset readStarted)
     {
         var now = clock.GetUtcNow();
         lock (gate)
@@ -375,6 +393,8 @@ public sealed class RoomWatcher(
                 state.Saw(now, rounds);
                 state.Changed.TrySetResult();
             }
+            state.ReadAt = readStarted;
+            state.PutsSeen(now, wakeAll, putTo);
             return (wakeAll, putTo.Count > 0 ? [.. putTo.Distinct(StringComparer.Ordinal)] : null, handedHere, checks);
         }
     }
@@ -532,6 +552,36 @@ public sealed class RoomWatcher(
         public DateTimeOffset HandOversSeenAt { get; set; } = DateTimeOffset.MinValue;
 
         public DateTimeOffset SweptAt { get; set; } = DateTimeOffset.MinValue;
+
+        /// <summary>When the last read of the room's signal began.</summary>
+        public DateTimeOffset ReadAt { get; set; } = DateTimeOffset.MinValue;
+
+        /// <summary>When a put to any queue may last have gone unnamed: the watch began, or a round left its queues out.</summary>
+        public DateTimeOffset AnyPutSeenAt { get; private set; } = DateTimeOffset.MaxValue;
+
+        /// <summary>When a round of another instance last named each queue.</summary>
+        public Dictionary<string, DateTimeOffset> PutSeenAt { get; } = new(StringComparer.Ordinal);
+
+        public void PutsSeen(DateTimeOffset now, bool anyQueue, IEnumerable<string> queues)
+        {
+            if (AnyPutSeenAt == DateTimeOffset.MaxValue)
+            {
+                AnyPutSeenAt = WatchStarted; // the first read: puts before the watch began were not seen
+            }
+            if (anyQueue || PutSeenAt.Count >= MaxQueuesRemembered)
+            {
+                AnyPutSeenAt = now;
+                PutSeenAt.Clear();
+                return;
+            }
+            foreach (var queue in queues)
+            {
+                PutSeenAt[queue] = now;
+            }
+        }
+
+        /// <summary>Past this many queues named, the record starts again, as if every queue had been put to.</summary>
+        private const int MaxQueuesRemembered = 4_096;
 
         /// <summary>A look for hand-overs failed; the next read looks again.</summary>
         public bool HandOversPending { get; set; }

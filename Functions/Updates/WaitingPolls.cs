@@ -10,11 +10,11 @@ namespace FunctionsChat.Updates;
 /// poll look at its queue (the room watcher saw another instance's message; the member left).
 /// </summary>
 /// <remarks>
-/// Also remembers which queues this instance last found empty, so a member's next poll can skip its first receive
-/// when nothing can have arrived since (see <see cref="KnownEmpty"/>). Only ever a shortcut: every poll still
-/// receives from its queue after its first pause.
+/// Also remembers which queues this instance last found empty, and when it last put to each, so a member's next poll
+/// can skip its first receive when nothing can have arrived since (see <see cref="KnownEmpty"/> and
+/// <see cref="NoPutHere"/>).
 /// </remarks>
-public sealed class WaitingPolls
+public sealed class WaitingPolls(DeliveryTimings timings, TimeProvider clock)
 {
     /// <summary>Bounds the memory of empty queues; past it the map is dropped and polls simply receive first.</summary>
     internal const int MaxKnownEmptyQueues = 100_000;
@@ -22,6 +22,13 @@ public sealed class WaitingPolls
     private readonly ConcurrentDictionary<string, PollList> waiting = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, LookTicket> knownEmpty = new(StringComparer.Ordinal);
     private volatile bool stopping;
+
+    /// <summary>When this instance last put to each queue (bounded like the empty queues).</summary>
+    private readonly ConcurrentDictionary<string, DateTimeOffset> putHere = new(StringComparer.Ordinal);
+    private DateTimeOffset anyPutHereAt = DateTimeOffset.MinValue;
+
+    /// <summary>Copies that could not be put for a member with no poll waiting here then (see <see cref="Check"/>).</summary>
+    private readonly ConcurrentDictionary<string, (string Id, DateTimeOffset At)> missed = new(StringComparer.Ordinal);
 
     /// <summary>Registers a poll of <paramref name="queueName"/>; dispose it (after <see cref="WaitingPoll.Close"/>) when the poll ends.</summary>
     public WaitingPoll Register(string queueName)
@@ -39,6 +46,10 @@ public sealed class WaitingPolls
                     if (stopping)
                     {
                         poll.AnswerNow(null);
+                    }
+                    else if (TakeMissed(queueName) is { } missedId)
+                    {
+                        poll.AnswerNow(missedId);
                     }
                     return poll;
                 }
@@ -79,7 +90,23 @@ public sealed class WaitingPolls
     /// Something was put on <paramref name="queueName"/> (by this instance or, as its signal says, another): no longer
     /// known empty, and its polls waiting here look at once.
     /// </summary>
-    public void Put(string queueName) => Wake(queueName);
+    public void Put(string queueName)
+    {
+        if (putHere.Count >= MaxKnownEmptyQueues)
+        {
+            putHere.Clear();
+            anyPutHereAt = clock.GetUtcNow();
+        }
+        putHere[queueName] = clock.GetUtcNow();
+        Wake(queueName);
+    }
+
+    /// <summary>This instance put nothing to <paramref name="queueName"/> within <paramref name="window"/>.</summary>
+    public bool NoPutHere(string queueName, TimeSpan window)
+    {
+        var since = clock.GetUtcNow() - window;
+        return anyPutHereAt < since && (!putHere.TryGetValue(queueName, out var at) || at < since);
+    }
 
     /// <summary>
     /// Call before a receive of <paramref name="queueName"/>, with the room's watch epoch then; pass the ticket to
@@ -127,14 +154,30 @@ public sealed class WaitingPolls
     /// </summary>
     public void Check(string queueName, string missedId)
     {
+        // Kept first, then taken by a waiting poll: a poll that registers meanwhile finds one or the other. Kept, it
+        // answers the member's next poll here, should none wait now (between two polls, the copy would go unnoticed).
+        if (missed.Count >= MaxKnownEmptyQueues)
+        {
+            missed.Clear();
+        }
+        var now = clock.GetUtcNow();
+        missed.AddOrUpdate(queueName, (missedId, now), (_, kept) =>
+            now - kept.At < timings.MissedKeptFor && string.CompareOrdinal(kept.Id, missedId) < 0 ? kept : (missedId, now));
         if (waiting.TryGetValue(queueName, out var list))
         {
             lock (list)
             {
-                list.ForEach(poll => poll.AnswerNow(missedId));
+                if (list.Count > 0 && TakeMissed(queueName) is { } oldest)
+                {
+                    list.ForEach(poll => poll.AnswerNow(oldest));
+                }
             }
         }
     }
+
+    /// <summary>The oldest copy for <paramref name="queueName"/> missed lately, if any: taken (the page reads from before it).</summary>
+    private string? TakeMissed(string queueName) =>
+        missed.TryRemove(queueName, out var kept) && clock.GetUtcNow() - kept.At < timings.MissedKeptFor ? kept.Id : null;
 
     /// <summary>
     /// The instance is stopping: every poll waiting here, and every one that starts from now on, answers at once with

@@ -28,6 +28,11 @@ public static class Program
                 case "--instances": options = options with { Instances = Int(value) }; i++; break;
                 case "--members": options = options with { Members = Int(value) }; i++; break;
                 case "--chat-seconds": options = options with { Chat = TimeSpan.FromSeconds(Int(value)) }; i++; break;
+                case "--settle-seconds": options = options with { Settle = TimeSpan.FromSeconds(Int(value)) }; i++; break;
+                case "--warm-up-seconds": options = options with { WarmUp = TimeSpan.FromSeconds(Int(value)) }; i++; break;
+                case "--rate": options = options with { RoomRate = double.Parse(value, CultureInfo.InvariantCulture) }; i++; break;
+                case "--second-tabs": options = options with { SecondTabShare = double.Parse(value, CultureInfo.InvariantCulture) }; i++; break;
+                case "--operator": options = options with { Operator = value == "on" }; i++; break;
                 case "--faults": options = options with { Faults = value == "on" }; i++; break;
                 case "--reports": reports = Int(value); i++; break;
                 case "--parallel": parallelism = Int(value); i++; break;
@@ -40,7 +45,7 @@ public static class Program
                     i++;
                     break;
                 default:
-                    Console.Error.WriteLine($"Unknown argument {args[i]}. Use --seeds N --first-seed S --seed S --instances I --members M --chat-seconds T --faults on|off --reports R --parallel P --trace --set Chat:Key=value");
+                    Console.Error.WriteLine($"Unknown argument {args[i]}. Use --seeds N --first-seed S --seed S --instances I --members M --chat-seconds T --settle-seconds T --warm-up-seconds T --rate R --second-tabs F --operator on|off --faults on|off --reports R --parallel P --trace --set Chat:Key=value");
                     return 2;
             }
         }

@@ -28,6 +28,15 @@ public sealed record SimOptions
     /// <summary>Mean time between two messages of one person.</summary>
     public TimeSpan MeanThinkTime { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>When set, the whole room's messages per second instead of <see cref="MeanThinkTime"/>; 0: nobody writes.</summary>
+    public double? RoomRate { get; init; }
+
+    /// <summary>The figures (latency, operations per delivery) leave out what happens before this: the joins.</summary>
+    public TimeSpan WarmUp { get; init; }
+
+    /// <summary>Off: the instances started first are all there are (no scale-out, and with faults on no stops either).</summary>
+    public bool Operator { get; init; } = true;
+
     /// <summary>Mean time between two operator actions (faults on).</summary>
     public TimeSpan MeanOperatorGap { get; init; } = TimeSpan.FromSeconds(12);
 
@@ -71,6 +80,9 @@ public sealed class Cluster
     private int status0;
     private int requests;
     private (DateTimeOffset At, long Operations, int Invocations) idleFrom;
+    private long operationsBeforeMeasuring;
+    private Dictionary<string, long> callsBeforeMeasuring = [];
+    private Dictionary<string, long> callsBeforeIdle = [];
 
     public Cluster(int seed, SimOptions options)
     {
@@ -126,12 +138,21 @@ public sealed class Cluster
                     StartPage(new Page(this, name + "b", name, index++, new Random(clients.Next())), at, chatEnds);
                 }
             }
-            _ = OperateAsync(chatEnds);
+            if (options.Operator)
+            {
+                _ = OperateAsync(chatEnds);
+            }
+        });
+        Loop.PostAfter(Loop.Root, options.WarmUp, () =>
+        {
+            operationsBeforeMeasuring = Storage.Operations;
+            callsBeforeMeasuring = new Dictionary<string, long>(Storage.OperationsByCall);
         });
         // The idle window: from 15 s after the last message until the end nobody writes.
         Loop.PostAfter(Loop.Root, options.Chat + TimeSpan.FromSeconds(15), () =>
         {
             idleFrom = (Clock.GetUtcNow(), Storage.Operations, instances.Sum(i => i.Invocations));
+            callsBeforeIdle = new Dictionary<string, long>(Storage.OperationsByCall);
         });
         Loop.Run(end);
         stopPages.Cancel();
@@ -152,9 +173,14 @@ public sealed class Cluster
 
     private async Task WriteAsync(Page page, Random random, DateTimeOffset chatEnds)
     {
+        if (options.RoomRate == 0)
+        {
+            return;
+        }
+        var meanThink = options.RoomRate is { } rate ? options.Members / rate : options.MeanThinkTime.TotalSeconds;
         while (true)
         {
-            await Loop.Delay(TimeSpan.FromSeconds(-Math.Log(1 - random.NextDouble()) * options.MeanThinkTime.TotalSeconds));
+            await Loop.Delay(TimeSpan.FromSeconds(-Math.Log(1 - random.NextDouble()) * meanThink));
             if (Clock.GetUtcNow() >= chatEnds)
             {
                 return;
@@ -291,6 +317,8 @@ public sealed class Cluster
         var lost = new List<string>();
         var delays = new List<double>();
         var delivered = 0;
+        var measured = 0;
+        var measureFrom = start + options.WarmUp;
         foreach (var (text, accept) in accepted.OrderBy(a => a.Value.Message.Id, StringComparer.Ordinal))
         {
             foreach (var page in pages)
@@ -302,7 +330,11 @@ public sealed class Cluster
                 if (page.Shown.TryGetValue(text, out var shown))
                 {
                     delivered++;
-                    delays.Add((shown.At - accept.Message.SentAt).TotalMilliseconds);
+                    if (accept.AcceptedAt >= measureFrom)
+                    {
+                        measured++;
+                        delays.Add((shown.At - accept.Message.SentAt).TotalMilliseconds);
+                    }
                 }
                 else
                 {
@@ -385,7 +417,10 @@ public sealed class Cluster
             Instances = instances.Count,
             Pages = pages.Count,
             PageMinutes = pageMinutes,
-            ActiveOperations = idleFrom.Operations,
+            MeasuredDeliveries = measured,
+            ActiveOperationsByCall = Difference(callsBeforeIdle, callsBeforeMeasuring),
+            IdleOperationsByCall = Difference(Storage.OperationsByCall, callsBeforeIdle),
+            ActiveOperations = idleFrom.Operations - operationsBeforeMeasuring,
             IdleOperations = Storage.Operations - idleFrom.Operations,
             IdlePageMinutes = idleMinutes,
             LatencyMs = delays,
@@ -393,6 +428,9 @@ public sealed class Cluster
             PoolEscapes = Loop.PoolEscapes,
         };
     }
+
+    private static Dictionary<string, long> Difference(Dictionary<string, long> later, Dictionary<string, long> earlier) =>
+        later.ToDictionary(c => c.Key, c => c.Value - earlier.GetValueOrDefault(c.Key), StringComparer.Ordinal);
 
     private sealed record Accept(PageMessage Message, DateTimeOffset FirstIssued, DateTimeOffset AcceptedAt, string Sender);
 }

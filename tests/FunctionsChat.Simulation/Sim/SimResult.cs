@@ -54,6 +54,16 @@ public sealed record SimResult
 
     public double PageMinutes { get; init; }
 
+    /// <summary>Deliveries of messages accepted after the warm-up: what latency and operations per delivery are over.</summary>
+    public int MeasuredDeliveries { get; init; }
+
+    /// <summary><see cref="ActiveOperations"/> by port call.</summary>
+    public Dictionary<string, long> ActiveOperationsByCall { get; init; } = [];
+
+    /// <summary><see cref="IdleOperations"/> by port call.</summary>
+    public Dictionary<string, long> IdleOperationsByCall { get; init; } = [];
+
+    /// <summary>Storage operations from the end of the warm-up to the start of the idle window.</summary>
     public long ActiveOperations { get; init; }
 
     public long IdleOperations { get; init; }

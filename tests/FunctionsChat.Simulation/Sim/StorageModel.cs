@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FunctionsChat.Storage;
 using FunctionsChat.Tests.Fakes;
 
@@ -127,6 +128,9 @@ public sealed class StorageModel
 
     public Dictionary<StorageOp, long> OperationsByKind { get; } = [];
 
+    /// <summary>Operations by port call ("queues.Put", "members.Touch", ...), each SDK attempt counted.</summary>
+    public Dictionary<string, long> OperationsByCall { get; } = new(StringComparer.Ordinal);
+
     public int Failures { get; private set; }
 
     public int AmbiguousWrites { get; private set; }
@@ -146,13 +150,14 @@ public sealed class StorageModel
     /// <paramref name="entities"/> counts toward the partition's or queue's throughput target; <paramref name="extraOperations"/>
     /// counts requests the real adapter makes beyond the first (a queue receive deletes each message it took).
     /// </summary>
-    internal async Task<T> CallAsync<T>(string instance, StorageOp op, string resource, bool write, int entities, Func<T> operation, CancellationToken cancellationToken, Func<T, int>? extraOperations = null, string? what = null)
+    internal async Task<T> CallAsync<T>(string port, string instance, StorageOp op, string resource, bool write, int entities, Func<T> operation, CancellationToken cancellationToken, Func<T, int>? extraOperations = null, string? what = null, [CallerMemberName] string call = "")
     {
+        var purpose = port + "." + (call.EndsWith("Async", StringComparison.Ordinal) ? call[..^5] : call);
         var latency = DrawLatency(op);
         var attempt = 0;
         while (true)
         {
-            Count(op);
+            Count(op, purpose);
             cancellationToken.ThrowIfCancellationRequested();
             var busy = !Take(resource, entities, op);
             var fail = Settings.Faults && random.NextDouble() < Settings.FailureProbability;
@@ -192,14 +197,14 @@ public sealed class StorageModel
             }
             if (retried)
             {
-                Count(op);
+                Count(op, purpose);
                 latency += Jitter(StorageModelSettings.RetryDelays[0]);
             }
             await loop.Delay(latency / 2, cancellationToken);
             var result = operation();
             for (var i = extraOperations?.Invoke(result) ?? 0; i > 0; i--)
             {
-                Count(op);
+                Count(op, purpose);
             }
             if (ambiguous)
             {
@@ -217,12 +222,12 @@ public sealed class StorageModel
         }
     }
 
-    internal Task CallAsync(string instance, StorageOp op, string resource, bool write, int entities, Action operation, CancellationToken cancellationToken, string? what = null) =>
-        CallAsync(instance, op, resource, write, entities, () =>
+    internal Task CallAsync(string port, string instance, StorageOp op, string resource, bool write, int entities, Action operation, CancellationToken cancellationToken, string? what = null, [CallerMemberName] string call = "") =>
+        CallAsync(port, instance, op, resource, write, entities, () =>
         {
             operation();
             return true;
-        }, cancellationToken, what: what);
+        }, cancellationToken, what: what, call: call);
 
     internal TimeSpan DrawLatency(StorageOp op)
     {
@@ -248,10 +253,11 @@ public sealed class StorageModel
         return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
     }
 
-    private void Count(StorageOp op)
+    private void Count(StorageOp op, string purpose)
     {
         Operations++;
         OperationsByKind[op] = OperationsByKind.GetValueOrDefault(op) + 1;
+        OperationsByCall[purpose] = OperationsByCall.GetValueOrDefault(purpose) + 1;
     }
 
     /// <summary>Takes from the account's and the resource's token buckets; false when either is empty (503).</summary>

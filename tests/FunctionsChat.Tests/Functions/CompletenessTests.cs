@@ -147,6 +147,75 @@ public sealed class CompletenessTests : ThreeInstanceTests
         Assert.Equal(IdOf(sent), LatestIdOf(answer));
     }
 
+    /// <summary>
+    /// Between two polls nothing waits to be told: the copy that could not be put is remembered, on the sending
+    /// instance and on every instance whose watcher read the round, until the member's next poll there.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AMemberWithNoPollWaitingWhenItsCopyCouldNotBePutHasItsNextPollAnsweredAtOnce(bool nextPollOnTheSender)
+    {
+        var (alice, bob) = await TwoMembersAsync();
+        var carol = await sender.JoinAsMemberAsync("lobby");
+        var bobsQueue = await QueueOfAsync(bob);
+        // Carol's poll keeps the room watched on the other instance.
+        var carolsPoll = waiter.PollAsync("lobby", carol.Token, "timeout=30");
+        await WaitUntilAsync(() => IsWaiting(waiter, (QueueOfAsync(carol)).GetAwaiter().GetResult()));
+        await sender.Clock.AdvanceAsync(TimeSpan.FromMilliseconds(300));
+        sender.Inboxes.PutsFailTo = queue => queue == bobsQueue;
+
+        var sent = await sender.AdvanceUntilDoneAsync(sender.SendTextAsync(alice, "could not be put"), TimeSpan.FromMilliseconds(50));
+        await waiter.AdvanceUntilDoneAsync(carolsPoll, TimeSpan.FromMilliseconds(100), maxSteps: 30); // the round was read there
+        sender.Inboxes.PutsFailTo = null;
+        var on = nextPollOnTheSender ? sender : waiter;
+        var answer = await on.AdvanceUntilDoneAsync(on.PollAsync("lobby", bob.Token, "timeout=30"), TimeSpan.FromMilliseconds(100), maxSteps: 5);
+
+        Assert.Equal(201, sent.Status);
+        Assert.Empty(answer.Messages);
+        Assert.Equal(IdOf(sent), LatestIdOf(answer));
+    }
+
+    /// <summary>Without affinity every answer moves the member's next poll to any instance: an empty receive each time, unless skipped.</summary>
+    [Fact]
+    public async Task APollOnAnotherInstanceSkipsItsFirstReceiveWhenNobodyPutToItsQueueLately()
+    {
+        var (alice, bob) = await TwoMembersAsync();
+        var carol = await sender.JoinAsMemberAsync("lobby");
+        var carolsQueue = await QueueOfAsync(carol);
+        var carolsPoll = waiter.PollAsync("lobby", carol.Token, "timeout=30");
+        await WaitUntilAsync(() => IsWaiting(waiter, carolsQueue));
+        await sender.Clock.AdvanceAsync(DeliveryTimings.Default.QuietFor(new ChatOptions()) + TimeSpan.FromSeconds(1));
+        var receives = sender.Inboxes.ReceiveCalls;
+
+        var bobsQueue = await QueueOfAsync(bob);
+        var poll = waiter.PollAsync("lobby", bob.Token, "timeout=30");
+        await WaitUntilAsync(() => IsWaiting(waiter, bobsQueue));
+        Assert.Equal(receives, sender.Inboxes.ReceiveCalls);
+        Assert.Equal(201, (await sender.SendTextAsync(alice, "no receive needed")).Status);
+
+        Assert.Equal(["no receive needed"], (await waiter.AdvanceUntilDoneAsync(poll, TimeSpan.FromMilliseconds(100))).MessageTexts);
+        Assert.Equal(["no receive needed"], (await waiter.AdvanceUntilDoneAsync(carolsPoll, TimeSpan.FromMilliseconds(100))).MessageTexts);
+    }
+
+    [Fact]
+    public async Task APollOnAnotherInstanceReceivesFirstWhenItsQueueWasPutToLately()
+    {
+        var (alice, bob) = await TwoMembersAsync();
+        var carol = await sender.JoinAsMemberAsync("lobby");
+        var carolsQueue = await QueueOfAsync(carol);
+        var carolsPoll = waiter.PollAsync("lobby", carol.Token, "timeout=30");
+        await WaitUntilAsync(() => IsWaiting(waiter, carolsQueue));
+        await sender.Clock.AdvanceAsync(DeliveryTimings.Default.QuietFor(new ChatOptions()) + TimeSpan.FromSeconds(1));
+
+        // Bob polls nowhere: his copy goes to his queue, and the round names it; the other instance reads that.
+        Assert.Equal(201, (await sender.SendTextAsync(alice, "waiting in the queue")).Status);
+        await waiter.AdvanceUntilDoneAsync(carolsPoll, TimeSpan.FromMilliseconds(100));
+        var answer = await waiter.AdvanceUntilDoneAsync(waiter.PollAsync("lobby", bob.Token, "timeout=30"), TimeSpan.FromMilliseconds(100), maxSteps: 3);
+
+        Assert.Equal(["waiting in the queue"], answer.MessageTexts);
+    }
+
     [Fact]
     public async Task ARoomsWatchLoopThatFailsUnexpectedlyStartsAgainAndStillWakesItsPolls()
     {
