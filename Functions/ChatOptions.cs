@@ -111,7 +111,7 @@ public sealed class ChatOptions
     public static readonly TimeSpan ReconnectAllowance = TimeSpan.FromSeconds(5);
 
     /// <summary>The longest any long poll may wait (the API's maximum).</summary>
-    public static readonly TimeSpan LongestPollTimeout = TimeSpan.FromSeconds(Updates.PollUpdates.MaxTimeoutSeconds);
+    public static readonly TimeSpan LongestPollTimeout = TimeSpan.FromSeconds(Delivery.PollUpdates.MaxTimeoutSeconds);
 
     /// <summary>
     /// How long one long poll waits at most. A polling member's lastSeen can be one write interval old when its poll

@@ -7,7 +7,7 @@ using FunctionsChat.Messages;
 using FunctionsChat.Storage;
 using FunctionsChat.Storage.Azure;
 using FunctionsChat.Telemetry;
-using FunctionsChat.Updates;
+using FunctionsChat.Delivery;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using FunctionsChat.Storage;
-using FunctionsChat.Updates;
+using FunctionsChat.Delivery;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsChat.Members;

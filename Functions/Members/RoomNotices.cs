@@ -1,3 +1,4 @@
+using FunctionsChat.Delivery;
 using FunctionsChat.Messages;
 using FunctionsChat.Storage;
 using Microsoft.Extensions.Logging;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using FunctionsChat.Storage;
 
-namespace FunctionsChat.Updates;
+namespace FunctionsChat.Delivery;
 
 /// <summary>
 /// The long polls waiting on this instance, by member queue. A fan-out on this instance hands messages straight to a

@@ -2,11 +2,10 @@ using System.Diagnostics;
 using FunctionsChat.Members;
 using FunctionsChat.Storage;
 using FunctionsChat.Telemetry;
-using FunctionsChat.Updates;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace FunctionsChat.Messages;
+namespace FunctionsChat.Delivery;
 
 /// <summary>
 /// Puts stored messages on the queue of every current member of their room, in parallel with a bound, with group

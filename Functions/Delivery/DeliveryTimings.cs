@@ -1,4 +1,4 @@
-namespace FunctionsChat.Updates;
+namespace FunctionsChat.Delivery;
 
 /// <summary>
 /// Every interval, grace period and limit of delivery in one table, with the rules between them checked at start-up

@@ -3,7 +3,7 @@ using FunctionsChat.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace FunctionsChat.Updates;
+namespace FunctionsChat.Delivery;
 
 /// <summary>
 /// The long poll's loop. While it waits, a send on this instance hands its messages straight to it
