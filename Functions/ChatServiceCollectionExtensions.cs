@@ -34,13 +34,15 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<MemberTokens>();
         services.AddSingleton<MemberAccess>();
         services.AddSingleton<Presence>();
-        services.AddSingleton<RoomNotices>();
+        services.AddSingleton<IRoomNotices, RoomNotices>();
         services.AddSingleton<NameGenerator>();
         services.AddSingleton<MessageIds>();
         services.AddSingleton<SendRateLimiter>();
         services.AddSingleton<JoinRateLimiter>();
         services.AddSingleton<MessageFanOut>();
         services.AddSingleton<WaitingPolls>();
+        // Delivery handles a member's departure: its waiting polls of that queue wake and find it gone.
+        services.AddSingleton<IMemberDepartures>(sp => sp.GetRequiredService<WaitingPolls>());
         services.AddSingleton<InboxWaiter>();
         services.AddSingleton<RoomWatcher>();
         services.AddSingleton<ChatInstance>();

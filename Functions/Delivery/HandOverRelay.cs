@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using FunctionsChat.Messages;
 using FunctionsChat.Storage;
 using FunctionsChat.Telemetry;
 using Microsoft.Extensions.Hosting;

@@ -1,4 +1,3 @@
-using FunctionsChat.Messages;
 using FunctionsChat.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

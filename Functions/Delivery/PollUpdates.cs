@@ -1,8 +1,6 @@
 using System.Globalization;
-using FunctionsChat.Auth;
 using FunctionsChat.Http;
 using FunctionsChat.Members;
-using FunctionsChat.Messages;
 using FunctionsChat.Storage;
 using FunctionsChat.Telemetry;
 using Microsoft.AspNetCore.Http;

@@ -1,4 +1,3 @@
-using FunctionsChat.Messages;
 using FunctionsChat.Storage;
 using FunctionsChat.Telemetry;
 using Microsoft.Extensions.Hosting;

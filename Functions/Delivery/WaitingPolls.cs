@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using FunctionsChat.Members;
 using FunctionsChat.Storage;
 
 namespace FunctionsChat.Delivery;
@@ -7,14 +8,14 @@ namespace FunctionsChat.Delivery;
 /// The long polls waiting on this instance, by member queue. A fan-out on this instance hands messages straight to a
 /// waiting poll of the recipient instead of putting them on its queue (no put, receive or delete); the queue is the
 /// path for everything else: members between two polls, polls on other instances. <see cref="Wake"/> makes a waiting
-/// poll look at its queue (the room watcher saw another instance's message; the member left).
+/// poll look at its queue (the room watcher saw another instance's message; the member left, <see cref="IMemberDepartures"/>).
 /// </summary>
 /// <remarks>
 /// Also remembers which queues this instance last found empty, so a member's next poll can skip its first receive
 /// when nothing can have arrived since (see <see cref="KnownEmpty"/>). Only ever a shortcut: every poll still
 /// receives from its queue after its first pause.
 /// </remarks>
-public sealed class WaitingPolls
+public sealed class WaitingPolls : IMemberDepartures
 {
     /// <summary>Bounds the memory of empty queues; past it the map is dropped and polls simply receive first.</summary>
     internal const int MaxKnownEmptyQueues = 100_000;
@@ -152,8 +153,8 @@ public sealed class WaitingPolls
         }
     }
 
-    /// <summary>Forgets a member that left: wakes its polls (they find the queue gone) and drops what is known of it.</summary>
-    public void Forget(string queueName) => Wake(queueName);
+    /// <summary>A member left or expired: wakes its polls (they find the queue gone) and drops what is known of it.</summary>
+    public void Departed(string queueName) => Wake(queueName);
 
     private void Unregister(WaitingPoll poll)
     {
