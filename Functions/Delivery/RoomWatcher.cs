@@ -77,7 +77,7 @@ public sealed class RoomWatcher(
     /// watch starts afresh); null while nobody waits in the room here or the watcher is off. A queue found empty at one
     /// epoch can only have received another instance's message if the epoch changed since (<see cref="WaitingPolls.KnownEmpty"/>).
     /// </summary>
-    public object? Epoch(string room)
+    public WatchEpoch? Epoch(string room)
     {
         lock (gate)
         {
@@ -241,7 +241,7 @@ public sealed class RoomWatcher(
             {
                 if (wakeAll)
                 {
-                    state.Epoch = new object();
+                    state.Epoch = new WatchEpoch();
                     wake = [.. state.Waiting.Keys];
                 }
                 // Fast while messages flow; when the room falls quiet, each read waits twice as long, up to the idle interval.
@@ -547,7 +547,7 @@ public sealed class RoomWatcher(
         public TaskCompletionSource Nudge { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         /// <summary>Replaced whenever another instance's signal is seen; see <see cref="RoomWatcher.Epoch"/>.</summary>
-        public object Epoch { get; set; } = new();
+        public WatchEpoch Epoch { get; set; } = new();
 
         public void Saw(DateTimeOffset at, int count)
         {

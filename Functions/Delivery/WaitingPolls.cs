@@ -86,7 +86,7 @@ public sealed class WaitingPolls : IMemberDepartures
     /// Call before a receive of <paramref name="queueName"/>, with the room's watch epoch then; pass the ticket to
     /// <see cref="FoundEmpty"/> if the receive took all there was. Until then the queue is not known empty.
     /// </summary>
-    public object? BeginLook(string queueName, object? roomEpoch)
+    public LookTicket? BeginLook(string queueName, WatchEpoch? roomEpoch)
     {
         if (roomEpoch is null)
         {
@@ -107,11 +107,11 @@ public sealed class WaitingPolls : IMemberDepartures
     /// there meanwhile: a put (<see cref="Put"/>, this instance's or one another instance's signal tells of) removes the
     /// ticket, so a put that landed just after the receive looked is never hidden behind a stale mark.
     /// </summary>
-    public void FoundEmpty(string queueName, object? ticket)
+    public void FoundEmpty(string queueName, LookTicket? ticket)
     {
-        if (ticket is LookTicket look && knownEmpty.TryGetValue(queueName, out var current) && ReferenceEquals(current, look))
+        if (ticket is not null && knownEmpty.TryGetValue(queueName, out var current) && ReferenceEquals(current, ticket))
         {
-            look.Empty = true;
+            ticket.Empty = true;
         }
     }
 
@@ -119,7 +119,7 @@ public sealed class WaitingPolls : IMemberDepartures
     /// True when this instance found the queue empty, put nothing on it since, and the room watcher has seen no
     /// message from another instance since (the same <paramref name="roomEpoch"/>).
     /// </summary>
-    public bool KnownEmpty(string queueName, object? roomEpoch) =>
+    public bool KnownEmpty(string queueName, WatchEpoch? roomEpoch) =>
         roomEpoch is not null && knownEmpty.TryGetValue(queueName, out var current) && current.Empty && ReferenceEquals(current.Epoch, roomEpoch);
 
     /// <summary>
@@ -172,11 +172,15 @@ public sealed class WaitingPolls : IMemberDepartures
         }
     }
 
-    private sealed class LookTicket(object epoch)
+    /// <summary>Identifies one receive of a queue, from <see cref="BeginLook"/>: only the queue's newest may mark it empty.</summary>
+    public sealed class LookTicket
     {
-        public object Epoch => epoch;
+        internal LookTicket(WatchEpoch epoch) => Epoch = epoch;
 
-        public volatile bool Empty;
+        /// <summary>The room's watch epoch when the receive began.</summary>
+        internal WatchEpoch Epoch { get; }
+
+        internal volatile bool Empty;
     }
 
     private sealed class PollList : List<WaitingPoll>
