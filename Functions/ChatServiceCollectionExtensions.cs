@@ -47,7 +47,9 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<RoomWatcher>();
         services.AddSingleton<ChatInstance>();
         services.AddSingleton<RoomSignalWriter>();
-        services.AddSingleton<HandOverRelay>();
+        services.AddSingleton<HandOverSender>();
+        services.AddSingleton<HandOverReceiver>();
+        services.AddSingleton<HandOverSweeper>();
         services.AddSingleton<QueuePuts>();
         services.AddSingleton<RoomMembersCache>();
         services.AddSingleton<RoomLatest>();

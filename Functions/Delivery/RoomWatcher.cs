@@ -8,7 +8,7 @@ namespace FunctionsChat.Delivery;
 /// <summary>
 /// Cross-instance wake-up. While at least one long poll of a room waits on this instance, one loop per room reads the
 /// room's signal (<see cref="IRoomSignals"/>, one point read). When another instance has raised it since, it takes
-/// the hand-overs to this instance (<see cref="HandOverRelay"/>) and wakes the polls of the queues that instance put
+/// the hand-overs to this instance (<see cref="HandOverReceiver"/>) and wakes the polls of the queues that instance put
 /// to (all of them when that is not known); while the room is active it also publishes which polls wait here, so
 /// other instances hand over to it. The loop reads every <see cref="ChatOptions.RoomWatchIntervalMilliseconds"/> while
 /// the room is active and slows down to <see cref="ChatOptions.RoomWatchIdleIntervalMilliseconds"/> when it falls quiet.
@@ -18,7 +18,9 @@ public sealed class RoomWatcher(
     IRoomSignals signals,
     ChatInstance instance,
     WaitingPolls polls,
-    HandOverRelay relay,
+    HandOverReceiver receiver,
+    HandOverSweeper sweeper,
+    IHandOvers handOvers,
     RoomLatest latest,
     DeliveryTimings timings,
     TimeProvider clock,
@@ -231,7 +233,7 @@ public sealed class RoomWatcher(
                 continue;
             }
             var (wakeAll, putTo, handedHere, checks) = Evaluate(state, raised, first);
-            if (relay.Enabled && (wakeAll || first || state.HandOversPending || handedHere.Count > 0))
+            if (receiver.Enabled && (wakeAll || first || state.HandOversPending || handedHere.Count > 0))
             {
                 // By key when every new round is known; otherwise (and on a new watch, for any left over) all of them.
                 await ReceiveHandOversAsync(room, state, wakeAll || first || state.HandOversPending ? null : handedHere, stopping);
@@ -258,14 +260,14 @@ public sealed class RoomWatcher(
     private async Task SweepIfDueAsync(string room, RoomState state, CancellationToken stopping)
     {
         var now = clock.GetUtcNow();
-        if (!relay.Enabled || now - state.HandOversSeenAt > timings.SweepWhileHandOversSeenFor || now - state.SweptAt < timings.SweepEvery)
+        if (!receiver.Enabled || now - state.HandOversSeenAt > timings.SweepWhileHandOversSeenFor || now - state.SweptAt < timings.SweepEvery)
         {
             return;
         }
         state.SweptAt = now;
         try
         {
-            await relay.SweepAsync(room, stopping);
+            await sweeper.SweepAsync(room, stopping);
         }
         catch (StorageUnavailableException e)
         {
@@ -291,7 +293,7 @@ public sealed class RoomWatcher(
         {
             try
             {
-                await relay.PublishAsync(room, [], cancellationToken);
+                await PublishWaitingSetAsync(room, [], cancellationToken);
             }
             catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
             {
@@ -385,7 +387,7 @@ public sealed class RoomWatcher(
     {
         try
         {
-            await relay.ReceiveAsync(room, keys, stopping);
+            await receiver.ReceiveAsync(room, keys, stopping);
             state.HandOversPending = false;
         }
         catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
@@ -403,7 +405,7 @@ public sealed class RoomWatcher(
     /// </summary>
     private async Task PublishWaitingAsync(string room, RoomState state)
     {
-        if (!relay.Enabled)
+        if (!receiver.Enabled)
         {
             return;
         }
@@ -456,7 +458,7 @@ public sealed class RoomWatcher(
         }
         try
         {
-            await relay.PublishAsync(room, current, stopping);
+            await PublishWaitingSetAsync(room, current, stopping);
             lock (gate)
             {
                 state.Published = new HashSet<string>(current, StringComparer.Ordinal);
@@ -474,6 +476,10 @@ public sealed class RoomWatcher(
             return true;
         }
     }
+
+    /// <summary>Publishes which queues' polls wait here in the room (empty withdraws).</summary>
+    private Task PublishWaitingSetAsync(string room, IReadOnlyCollection<string> queueNames, CancellationToken cancellationToken) =>
+        handOvers.PublishWaitingAsync(room, instance.Id, queueNames, clock.GetUtcNow(), cancellationToken);
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
