@@ -45,6 +45,7 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<IMemberDepartures>(sp => sp.GetRequiredService<WaitingPolls>());
         services.AddSingleton<InboxWaiter>();
         services.AddSingleton<RoomWatcher>();
+        services.AddSingleton<WaitingSetPublisher>();
         services.AddSingleton<ChatInstance>();
         services.AddSingleton<RoomSignalWriter>();
         services.AddSingleton<HandOverSender>();

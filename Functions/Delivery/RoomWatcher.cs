@@ -9,9 +9,10 @@ namespace FunctionsChat.Delivery;
 /// Cross-instance wake-up. While at least one long poll of a room waits on this instance, one loop per room reads the
 /// room's signal (<see cref="IRoomSignals"/>, one point read). When another instance has raised it since, it takes
 /// the hand-overs to this instance (<see cref="HandOverReceiver"/>) and wakes the polls of the queues that instance put
-/// to (all of them when that is not known); while the room is active it also publishes which polls wait here, so
-/// other instances hand over to it. The loop reads every <see cref="ChatOptions.RoomWatchIntervalMilliseconds"/> while
-/// the room is active and slows down to <see cref="ChatOptions.RoomWatchIdleIntervalMilliseconds"/> when it falls quiet.
+/// to (all of them when that is not known); alongside it, <see cref="WaitingSetPublisher"/> publishes which polls wait
+/// here while the room is active, so other instances hand over to it. The loop reads every
+/// <see cref="ChatOptions.RoomWatchIntervalMilliseconds"/> while the room is active and slows down to
+/// <see cref="ChatOptions.RoomWatchIdleIntervalMilliseconds"/> when it falls quiet.
 /// Waking is only a shortcut: a poll that is not woken still finds queued messages on its next dequeue attempt.
 /// </summary>
 public sealed class RoomWatcher(
@@ -20,7 +21,7 @@ public sealed class RoomWatcher(
     WaitingPolls polls,
     HandOverReceiver receiver,
     HandOverSweeper sweeper,
-    IHandOvers handOvers,
+    WaitingSetPublisher publisher,
     RoomLatest latest,
     DeliveryTimings timings,
     TimeProvider clock,
@@ -43,7 +44,7 @@ public sealed class RoomWatcher(
     private readonly TimeSpan activeInterval = TimeSpan.FromMilliseconds(options.Value.RoomWatchIntervalMilliseconds);
     private readonly TimeSpan idleInterval = TimeSpan.FromMilliseconds(Math.Max(options.Value.RoomWatchIdleIntervalMilliseconds, options.Value.RoomWatchIntervalMilliseconds));
     private readonly Lock gate = new();
-    private readonly Dictionary<string, RoomState> rooms = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WatchedRoom> rooms = new(StringComparer.Ordinal);
 
     public bool Enabled => activeInterval > TimeSpan.Zero;
 
@@ -54,13 +55,13 @@ public sealed class RoomWatcher(
         {
             return NoWatch.Instance;
         }
-        RoomState? started = null;
+        WatchedRoom? started = null;
         Registration registration;
         lock (gate)
         {
             if (!rooms.TryGetValue(room, out var state))
             {
-                rooms[room] = started = state = new RoomState(clock.GetUtcNow());
+                rooms[room] = started = state = new WatchedRoom(gate, clock.GetUtcNow());
             }
             state.Waiting[queueName] = state.Waiting.GetValueOrDefault(queueName) + 1;
             state.Changed.TrySetResult();
@@ -69,7 +70,7 @@ public sealed class RoomWatcher(
         if (started is not null)
         {
             _ = KeepRunningAsync(room, started, WatchRoomAsync, "watch");
-            _ = KeepRunningAsync(room, started, PublishWaitingAsync, "publishing");
+            _ = KeepRunningAsync(room, started, publisher.RunAsync, "publishing");
         }
         return registration;
     }
@@ -132,7 +133,7 @@ public sealed class RoomWatcher(
     /// for as long as the room is watched: a loop that died would leave its polls unwoken and its hand-overs waiting
     /// for their take-back.
     /// </summary>
-    private async Task KeepRunningAsync(string room, RoomState state, Func<string, RoomState, Task> loop, string what)
+    private async Task KeepRunningAsync(string room, WatchedRoom state, Func<string, WatchedRoom, Task> loop, string what)
     {
         var stopping = lifetime.ApplicationStopping;
         while (true)
@@ -168,7 +169,7 @@ public sealed class RoomWatcher(
         }
     }
 
-    private async Task WatchRoomAsync(string room, RoomState state)
+    private async Task WatchRoomAsync(string room, WatchedRoom state)
     {
         var stopping = lifetime.ApplicationStopping;
         var first = true;
@@ -257,7 +258,7 @@ public sealed class RoomWatcher(
         }
     }
 
-    private async Task SweepIfDueAsync(string room, RoomState state, CancellationToken stopping)
+    private async Task SweepIfDueAsync(string room, WatchedRoom state, CancellationToken stopping)
     {
         var now = clock.GetUtcNow();
         if (!receiver.Enabled || now - state.HandOversSeenAt > timings.SweepWhileHandOversSeenFor || now - state.SweptAt < timings.SweepEvery)
@@ -293,7 +294,7 @@ public sealed class RoomWatcher(
         {
             try
             {
-                await PublishWaitingSetAsync(room, [], cancellationToken);
+                await publisher.PublishAsync(room, [], cancellationToken);
             }
             catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
             {
@@ -309,7 +310,7 @@ public sealed class RoomWatcher(
     /// record is incomplete, or a round put to "any queue"), else which queues were put to; and the keys of the new
     /// hand-overs to this instance.
     /// </summary>
-    private (bool WakeAll, List<string>? PutTo, List<string> HandedHere, List<(string Queue, string MissedId)> Checks) Evaluate(RoomState state, IReadOnlyDictionary<string, WriterSignal> raised, bool first)
+    private (bool WakeAll, List<string>? PutTo, List<string> HandedHere, List<(string Queue, string MissedId)> Checks) Evaluate(WatchedRoom state, IReadOnlyDictionary<string, WriterSignal> raised, bool first)
     {
         var now = clock.GetUtcNow();
         lock (gate)
@@ -383,7 +384,7 @@ public sealed class RoomWatcher(
     private IEnumerable<string> KeysFor(IEnumerable<SignalRound> rounds) =>
         rounds.SelectMany(r => r.HandedOver ?? []).Where(h => h.Target == instance.Id).Select(h => h.Key);
 
-    private async Task ReceiveHandOversAsync(string room, RoomState state, IReadOnlyCollection<string>? keys, CancellationToken stopping)
+    private async Task ReceiveHandOversAsync(string room, WatchedRoom state, IReadOnlyCollection<string>? keys, CancellationToken stopping)
     {
         try
         {
@@ -398,92 +399,9 @@ public sealed class RoomWatcher(
         }
     }
 
-    /// <summary>
-    /// Publishes which polls wait here while the room is active, as soon as that changes (a poll moves with every
-    /// answer, and a fan-out elsewhere uses the set it reads), refreshed now and then; withdraws it when none waits any
-    /// more. An idle room publishes nothing. One write at a time: changes made during a write go out in the next.
-    /// </summary>
-    private async Task PublishWaitingAsync(string room, RoomState state)
-    {
-        if (!receiver.Enabled)
-        {
-            return;
-        }
-        var stopping = lifetime.ApplicationStopping;
-        while (!stopping.IsCancellationRequested)
-        {
-            Task changed;
-            lock (gate)
-            {
-                if (state.Ended)
-                {
-                    return;
-                }
-                changed = state.Changed.Task;
-            }
-            await Waits.ForAsync(changed, timings.RepublishEvery, clock, stopping);
-            lock (gate)
-            {
-                if (state.Changed.Task.IsCompleted)
-                {
-                    state.Changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                }
-            }
-            if (await PublishAsync(room, state, stopping))
-            {
-                // After a round every poll of the room answers and polls again within some milliseconds: one write
-                // for all of them instead of one each.
-                await Task.Delay(timings.PublishSpacing, clock, CancellationToken.None);
-            }
-        }
-    }
-
-    /// <summary>True when it wrote.</summary>
-    private async Task<bool> PublishAsync(string room, RoomState state, CancellationToken stopping)
-    {
-        List<string> current;
-        var now = clock.GetUtcNow();
-        lock (gate)
-        {
-            current = [.. state.Waiting.Keys.Take(HandOverRules.MaxQueueNames)];
-            // Only where another instance is about: on a single instance nobody would read the set.
-            var due = current.Count == 0
-                ? state.Published.Count > 0
-                : now - state.LastMessage < timings.PublishWhileActiveFor && now - state.OthersSeenAt < timings.PublishWhileActiveFor &&
-                  (!state.Published.SetEquals(current) || now - state.PublishedAt >= timings.RepublishEvery);
-            if (!due)
-            {
-                return false;
-            }
-        }
-        try
-        {
-            await PublishWaitingSetAsync(room, current, stopping);
-            lock (gate)
-            {
-                state.Published = new HashSet<string>(current, StringComparer.Ordinal);
-                state.PublishedAt = now;
-                if (current.Count == 0)
-                {
-                    state.WithdrawnAt = now;
-                }
-            }
-            return true;
-        }
-        catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
-        {
-            logger.LogDebug(e, "Room watcher of {Room} could not publish which polls wait here", room);
-            return true;
-        }
-    }
-
-    /// <summary>Publishes which queues' polls wait here in the room (empty withdraws).</summary>
-    private Task PublishWaitingSetAsync(string room, IReadOnlyCollection<string> queueNames, CancellationToken cancellationToken) =>
-        handOvers.PublishWaitingAsync(room, instance.Id, queueNames, clock.GetUtcNow(), cancellationToken);
-
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    private void Release(RoomState state, string queueName)
+    private void Release(WatchedRoom state, string queueName)
     {
         lock (gate)
         {
@@ -506,76 +424,7 @@ public sealed class RoomWatcher(
         }
     }
 
-    private sealed class RoomState(DateTimeOffset watchStarted)
-    {
-        private readonly Queue<(DateTimeOffset At, int Count)> recent = new();
-
-        public DateTimeOffset WatchStarted => watchStarted;
-
-        public Dictionary<string, int> Waiting { get; } = new(StringComparer.Ordinal);
-
-        /// <summary>The latest round seen from each other instance.</summary>
-        public Dictionary<string, long> Seen { get; } = new(StringComparer.Ordinal);
-
-        /// <summary>The waiting set last published for this room (empty: none, or withdrawn).</summary>
-        public HashSet<string> Published { get; set; } = new(StringComparer.Ordinal);
-
-        public DateTimeOffset PublishedAt { get; set; }
-
-        public DateTimeOffset WithdrawnAt { get; set; } = DateTimeOffset.MinValue;
-
-        /// <summary>Completed when the waiting polls or the room's activity changed: the set may need publishing.</summary>
-        public TaskCompletionSource Changed { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        /// <summary>When another instance was last seen in the room: its round in the signal, or its waiting set.</summary>
-        public DateTimeOffset OthersSeenAt { get; set; } = DateTimeOffset.MinValue;
-
-        /// <summary>The watch is over; its publishing stops.</summary>
-        public bool Ended { get; set; }
-
-        /// <summary>When a round in the room's signal last stored hand-overs (any writer's, this one's too).</summary>
-        public DateTimeOffset HandOversSeenAt { get; set; } = DateTimeOffset.MinValue;
-
-        public DateTimeOffset SweptAt { get; set; } = DateTimeOffset.MinValue;
-
-        /// <summary>A look for hand-overs failed; the next read looks again.</summary>
-        public bool HandOversPending { get; set; }
-
-        /// <summary>Hand-overs may still come: a set is published, or was withdrawn less than <see cref="DeliveryTimings.HandOverGrace"/> ago.</summary>
-        public bool TakesHandOvers(DateTimeOffset now, TimeSpan grace) => Published.Count > 0 || now - WithdrawnAt < grace || HandOversPending;
-
-        public DateTimeOffset LastMessage { get; private set; } = DateTimeOffset.MinValue;
-
-        /// <summary>When the last waiting poll ended (meaningful while none waits).</summary>
-        public DateTimeOffset EmptySince { get; set; }
-
-        /// <summary>Completed by a message fanned out here, to end a slow watch's wait early.</summary>
-        public TaskCompletionSource Nudge { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        /// <summary>Replaced whenever another instance's signal is seen; see <see cref="RoomWatcher.Epoch"/>.</summary>
-        public WatchEpoch Epoch { get; set; } = new();
-
-        public void Saw(DateTimeOffset at, int count)
-        {
-            LastMessage = at;
-            recent.Enqueue((at, count));
-            while (recent.Count > 64)
-            {
-                recent.Dequeue();
-            }
-        }
-
-        public int RecentCount(DateTimeOffset since)
-        {
-            while (recent.TryPeek(out var oldest) && oldest.At < since)
-            {
-                recent.Dequeue();
-            }
-            return recent.Sum(r => r.Count);
-        }
-    }
-
-    private sealed class Registration(RoomWatcher watcher, RoomState state, string queueName) : IDisposable
+    private sealed class Registration(RoomWatcher watcher, WatchedRoom state, string queueName) : IDisposable
     {
         private int disposed;
 
