@@ -42,9 +42,9 @@ public sealed class ChatOptions
     public int LastSeenWriteIntervalSeconds { get; set; } = 15;
 
     /// <summary>
-    /// Pause after a long poll's first empty dequeue attempt; pauses then double up to <see cref="PollBackoffCapMilliseconds"/>.
-    /// Only the safety net: a send on this instance hands messages over or wakes the poll, and another instance's send
-    /// wakes it through the room watcher, so a poll looks at once when something arrives.
+    /// Without the room watcher (<see cref="RoomWatchIntervalMilliseconds"/> 0) only: pause after a long poll's first
+    /// empty dequeue attempt; pauses then double up to <see cref="PollBackoffCapMilliseconds"/>. With the watcher a poll
+    /// makes no timed attempts: another instance's put wakes it (the model showed the attempts paid nothing there).
     /// </summary>
     [Range(50, 30_000)]
     public int PollFirstPauseMilliseconds { get; set; } = 2_000;
@@ -111,7 +111,7 @@ public sealed class ChatOptions
     public static readonly TimeSpan ReconnectAllowance = TimeSpan.FromSeconds(5);
 
     /// <summary>The longest any long poll may wait (the API's maximum).</summary>
-    public static readonly TimeSpan LongestPollTimeout = TimeSpan.FromSeconds(Updates.PollUpdates.MaxTimeoutSeconds);
+    public static readonly TimeSpan LongestPollTimeout = TimeSpan.FromSeconds(Delivery.PollUpdates.MaxTimeoutSeconds);
 
     /// <summary>
     /// How long one long poll waits at most. A polling member's lastSeen can be one write interval old when its poll

@@ -10,7 +10,7 @@ namespace FunctionsChat.Cleanup;
 /// Removes members that went silent, with their queues. Requests check expiry themselves, so this only keeps the
 /// members list and the storage account tidy.
 /// </summary>
-public sealed class ExpireMembers(IMemberStore members, Presence presence, RoomNotices notices, TimeProvider clock, IOptions<ChatOptions> options, ILogger<ExpireMembers> logger)
+public sealed class ExpireMembers(IMemberStore members, Presence presence, IRoomNotices notices, TimeProvider clock, IOptions<ChatOptions> options, ILogger<ExpireMembers> logger)
 {
     public const string Schedule = "0 */1 * * * *";
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FunctionsChat.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
@@ -48,7 +49,7 @@ public sealed class ApiResult(int statusCode, object? body = null, string conten
         }
         try
         {
-            await JsonSerializer.SerializeAsync(response.Body, Body, Body.GetType(), ApiJson.Options, callerGone);
+            await JsonSerializer.SerializeAsync(response.Body, Body, Body.GetType(), ChatJson.Options, callerGone);
         }
         catch (OperationCanceledException) when (callerGone.IsCancellationRequested)
         {

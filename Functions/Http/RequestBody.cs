@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FunctionsChat.Storage;
 using Microsoft.AspNetCore.Http;
 
 namespace FunctionsChat.Http;
@@ -40,7 +41,7 @@ public static class RequestBody
         }
         try
         {
-            var value = JsonSerializer.Deserialize<T>(buffer.AsSpan(0, length), ApiJson.Options);
+            var value = JsonSerializer.Deserialize<T>(buffer.AsSpan(0, length), ChatJson.Options);
             return value is null && !optional ? (null, Api.BadRequest("A JSON object is required.")) : (value, null);
         }
         catch (JsonException ex)

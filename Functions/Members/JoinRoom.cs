@@ -21,7 +21,7 @@ public sealed class JoinRoom(
     JoinRateLimiter rateLimiter,
     MemberAccess access,
     Presence presence,
-    RoomNotices notices,
+    IRoomNotices notices,
     TimeProvider clock,
     IOptions<ChatOptions> options)
 {

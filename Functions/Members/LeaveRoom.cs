@@ -1,4 +1,3 @@
-using FunctionsChat.Auth;
 using FunctionsChat.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -6,7 +5,7 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsChat.Members;
 
-public sealed class LeaveRoom(MemberAccess access, Presence presence, RoomNotices notices)
+public sealed class LeaveRoom(MemberAccess access, Presence presence, IRoomNotices notices)
 {
     [Function(nameof(LeaveRoom))]
     public Task<IActionResult> Run(

@@ -1,12 +1,11 @@
 using System.Collections.Concurrent;
 using FunctionsChat.Storage;
-using FunctionsChat.Updates;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsChat.Members;
 
 /// <summary>Who counts as online, marking members as seen, and removing those that went silent.</summary>
-public sealed class Presence(IMemberStore members, IInboxes inboxes, WaitingPolls polls, RoomMembersCache membersCache, TimeProvider clock, IOptions<ChatOptions> options)
+public sealed class Presence(IMemberStore members, IInboxes inboxes, IMemberDepartures departures, RoomMembersCache membersCache, TimeProvider clock, IOptions<ChatOptions> options)
 {
     private readonly ChatOptions settings = options.Value;
 
@@ -46,7 +45,7 @@ public sealed class Presence(IMemberStore members, IInboxes inboxes, WaitingPoll
         var removed = await members.RemoveAsync(member.Room, member.UserId, cancellationToken);
         membersCache.Invalidate(member.Room);
         written.TryRemove((member.Room, member.UserId), out _);
-        polls.Forget(member.QueueName);
+        departures.Departed(member.QueueName);
         return removed;
     }
 }

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using FunctionsChat.Auth;
+using FunctionsChat.Delivery;
 using FunctionsChat.Http;
 using FunctionsChat.Members;
 using FunctionsChat.Storage;

@@ -1,6 +1,5 @@
 using Azure;
 using Azure.Data.Tables;
-using FunctionsChat.Messages;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsChat.Storage.Azure;

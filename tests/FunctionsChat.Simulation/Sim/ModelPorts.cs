@@ -84,7 +84,7 @@ internal sealed class ModelInboxes(StorageModel model, string instance) : IInbox
     public Task<bool> DeliverAsync(string queueName, string payload, TimeSpan timeToLive, CancellationToken cancellationToken) =>
         model.CallAsync("queues", instance, StorageOp.QueuePut, "q:" + queueName, write: true, 1,
             () => model.Inboxes.DeliverAsync(queueName, payload, timeToLive, CancellationToken.None).GetAwaiter().GetResult(), cancellationToken,
-            what: model.Describe("q:" + queueName) + " " + string.Join(",", FunctionsChat.Messages.InboxPayload.Deserialize(payload).Select(m => m.Text)));
+            what: model.Describe("q:" + queueName) + " " + string.Join(",", FunctionsChat.Storage.InboxPayload.Deserialize(payload).Select(m => m.Text)));
 
     // The Azure adapter deletes each message it took: one more request per message.
     public Task<IReadOnlyList<string>?> ReceiveAsync(string queueName, int maxMessages, CancellationToken cancellationToken) =>

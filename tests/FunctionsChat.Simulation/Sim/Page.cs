@@ -3,7 +3,7 @@ using System.Net;
 using System.Text.Json;
 using FunctionsChat.Members;
 using FunctionsChat.Messages;
-using FunctionsChat.Updates;
+using FunctionsChat.Delivery;
 
 namespace FunctionsChat.Simulation.Sim;
 

@@ -3,7 +3,7 @@ using System.Reflection;
 using FunctionsChat.Storage;
 using FunctionsChat.Tests.Fakes;
 using FunctionsChat.Tests.Functions;
-using FunctionsChat.Updates;
+using FunctionsChat.Delivery;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Configuration;

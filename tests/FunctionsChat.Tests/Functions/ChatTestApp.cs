@@ -6,7 +6,7 @@ using FunctionsChat.Members;
 using FunctionsChat.Messages;
 using FunctionsChat.Storage;
 using FunctionsChat.Tests.Fakes;
-using FunctionsChat.Updates;
+using FunctionsChat.Delivery;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;

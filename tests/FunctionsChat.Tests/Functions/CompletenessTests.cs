@@ -1,5 +1,5 @@
 using FunctionsChat.Storage;
-using FunctionsChat.Updates;
+using FunctionsChat.Delivery;
 using Microsoft.Extensions.DependencyInjection;
 using static FunctionsChat.Tests.Functions.FakeClockDriver;
 

@@ -1,4 +1,4 @@
-using FunctionsChat.Updates;
+using FunctionsChat.Delivery;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FunctionsChat.Tests.Functions;

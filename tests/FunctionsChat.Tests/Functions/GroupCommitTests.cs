@@ -1,4 +1,4 @@
-using FunctionsChat.Updates;
+using FunctionsChat.Delivery;
 using FunctionsChat.Messages;
 using FunctionsChat.Storage;
 using FunctionsChat.Tests.Fakes;

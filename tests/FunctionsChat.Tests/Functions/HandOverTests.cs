@@ -1,7 +1,7 @@
 using FunctionsChat.Messages;
 using FunctionsChat.Storage;
 using FunctionsChat.Tests.Fakes;
-using FunctionsChat.Updates;
+using FunctionsChat.Delivery;
 using Microsoft.Extensions.DependencyInjection;
 using static FunctionsChat.Tests.Functions.FakeClockDriver;
 

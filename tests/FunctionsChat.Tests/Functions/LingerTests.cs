@@ -1,4 +1,4 @@
-using FunctionsChat.Updates;
+using FunctionsChat.Delivery;
 using Microsoft.Extensions.DependencyInjection;
 using static FunctionsChat.Tests.Functions.FakeClockDriver;
 

@@ -33,7 +33,7 @@ public sealed class MembersCacheTests
         app.Clock.Advance(TimeSpan.FromMilliseconds(1500));
         await app.SendTextAsync(alice, "after the lifetime");
 
-        var received = (await app.Inboxes.ReceiveAsync(carol.QueueName, 32, default))!.SelectMany(Messages.InboxPayload.Deserialize).Select(m => m.Text);
+        var received = (await app.Inboxes.ReceiveAsync(carol.QueueName, 32, default))!.SelectMany(FunctionsChat.Storage.InboxPayload.Deserialize).Select(m => m.Text);
         Assert.Equal(["within the lifetime", "after the lifetime"], received);
     }
 

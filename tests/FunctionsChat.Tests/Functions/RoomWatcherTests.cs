@@ -1,6 +1,6 @@
 using FunctionsChat.Messages;
 using FunctionsChat.Storage;
-using FunctionsChat.Updates;
+using FunctionsChat.Delivery;
 using Microsoft.Extensions.DependencyInjection;
 using static FunctionsChat.Tests.Functions.FakeClockDriver;
 

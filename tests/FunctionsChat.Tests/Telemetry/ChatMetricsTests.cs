@@ -1,4 +1,4 @@
-using FunctionsChat.Updates;
+using FunctionsChat.Delivery;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using FunctionsChat.Messages;

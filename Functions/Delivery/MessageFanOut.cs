@@ -2,18 +2,17 @@ using System.Diagnostics;
 using FunctionsChat.Members;
 using FunctionsChat.Storage;
 using FunctionsChat.Telemetry;
-using FunctionsChat.Updates;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace FunctionsChat.Messages;
+namespace FunctionsChat.Delivery;
 
 /// <summary>
 /// Puts stored messages on the queue of every current member of their room, in parallel with a bound, with group
 /// commit per room: the first send starts a round at once; sends that arrive while a round is in flight wait and go
 /// out together in the next round, as one queue message per member. Puts per message fall as load rises, with no
 /// added delay at low load. A member whose long poll waits on this instance gets the messages handed to that poll;
-/// those whose polls wait on other instances get them through one hand-over per instance (<see cref="HandOverRelay"/>);
+/// those whose polls wait on other instances get them through one hand-over per instance (<see cref="HandOverSender"/>);
 /// only the others' queues are written. Once a round is out it raises the room's signal, naming the queues it put
 /// to, which wakes the recipients' polls waiting on other instances (<see cref="RoomWatcher"/>). Each caller's task
 /// completes when its own message has been fanned out.
@@ -22,7 +21,7 @@ public sealed class MessageFanOut(
     IMemberStore members,
     QueuePuts puts,
     RoomSignalWriter signal,
-    HandOverRelay relay,
+    HandOverSender sender,
     WaitingPolls polls,
     RoomWatcher watcher,
     RoomLatest latest,
@@ -112,7 +111,7 @@ public sealed class MessageFanOut(
         // Always a fresh list (one read per round, not per message): a member that just joined on another instance
         // must get what is sent from here at once; a cached list would skip it for the cache's lifetime. Where the
         // polls wait is read alongside it.
-        var routesRead = relay.FindRoutesAsync(room, stopped);
+        var routesRead = sender.FindRoutesAsync(room, stopped);
         var recipients = (await members.ListAsync(room, stopped)).Where(m => !presence.IsExpired(m)).ToList();
         var routes = await routesRead;
         if (routes.ByQueue.Count > 0)
@@ -138,7 +137,7 @@ public sealed class MessageFanOut(
             }
         }
         var putting = puts.PutAsync(room, toQueue, messages);
-        var (handedOver, notHanded) = await relay.HandOverAsync(room, routes, elsewhere, messages, stopped);
+        var (handedOver, notHanded) = await sender.HandOverAsync(room, routes, elsewhere, messages, stopped);
         if (handedOver.Count > 0 && !putting.IsCompleted)
         {
             // The hand-overs are stored: their instances may take them now, without waiting for the puts. Should this

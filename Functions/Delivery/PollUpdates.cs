@@ -1,8 +1,6 @@
 using System.Globalization;
-using FunctionsChat.Auth;
 using FunctionsChat.Http;
 using FunctionsChat.Members;
-using FunctionsChat.Messages;
 using FunctionsChat.Storage;
 using FunctionsChat.Telemetry;
 using Microsoft.AspNetCore.Http;
@@ -11,7 +9,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace FunctionsChat.Updates;
+namespace FunctionsChat.Delivery;
 
 /// <summary>
 /// A long poll's answer: what arrived, and the room's newest message as this instance knows it (or, when a copy for

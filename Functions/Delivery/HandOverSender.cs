@@ -1,46 +1,33 @@
 using System.Collections.Concurrent;
-using FunctionsChat.Messages;
 using FunctionsChat.Storage;
-using FunctionsChat.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace FunctionsChat.Updates;
+namespace FunctionsChat.Delivery;
 
 /// <summary>
-/// Cross-instance delivery without a queue call per member (<see cref="IHandOvers"/>). The sending side finds where
+/// The sending side of cross-instance delivery without a queue call per member (<see cref="IHandOvers"/>): finds where
 /// each member's poll waits, from the sets the instances publish, and hands a round's messages to each of those
-/// instances in one write; the receiving side gives them to its waiting polls, sends on or puts the copies of members
-/// whose polls are no longer there, and only then removes the hand-over. A hand-over still stored after
-/// <see cref="DeliveryTimings.TakenBackAfter"/> is taken back by its sender, and one older than <see cref="DeliveryTimings.SweptAfter"/> by any instance
-/// watching the room (both put its copies on the queues), so a copy is never lost with an instance: it is delivered at
-/// least once, and twice when an instance is slower than that (pages drop the second copy by id).
+/// instances in one write; the receiving side is <see cref="HandOverReceiver"/>. A hand-over still stored after
+/// <see cref="DeliveryTimings.TakenBackAfter"/> is taken back by its sender (here), and one older than
+/// <see cref="DeliveryTimings.SweptAfter"/> by any instance watching the room (<see cref="HandOverSweeper"/>); both put
+/// its copies on the queues. Guarantees every copy it is given is stored in a hand-over or returned to be put, and that
+/// a copy is never lost with an instance: delivered at least once, twice when an instance is slower than that (pages
+/// drop the second copy by id).
 /// </summary>
-public sealed class HandOverRelay(
+public sealed class HandOverSender(
     IHandOvers handOvers,
     QueuePuts puts,
-    WaitingPolls polls,
     RoomSignalWriter signal,
     ChatInstance instance,
     DeliveryTimings timings,
-    ChatMetrics metrics,
     TimeProvider clock,
     IHostApplicationLifetime lifetime,
     IOptions<ChatOptions> options,
-    ILogger<HandOverRelay> logger)
+    ILogger<HandOverSender> logger)
 {
-
-
-
-
-    /// <summary>Bounds the memory of hand-overs dealt with here; older entries go first.</summary>
-    internal const int MaxDealtWith = 10_000;
-
     private readonly ChatOptions settings = options.Value;
-
-    /// <summary>Hand-overs given to polls here and not yet removed, so the next look does not give them again.</summary>
-    private readonly ConcurrentDictionary<string, DateTimeOffset> dealtWith = new(StringComparer.Ordinal);
 
     /// <summary>Hand-overs this instance stored whose take-back is due; run at once when the instance stops.</summary>
     private readonly ConcurrentDictionary<long, PendingTakeBack> takeBacks = new();
@@ -120,60 +107,8 @@ public sealed class HandOverRelay(
         return (stored, []);
     }
 
-    /// <summary>
-    /// The receiving side: gives this instance's hand-overs in the room (those of <paramref name="keys"/>, or all when
-    /// null) to the waiting polls, then delivers the rest elsewhere and removes them. Called by the room's watcher
-    /// loop only, one call at a time per room.
-    /// </summary>
-    public async Task ReceiveAsync(string room, IReadOnlyCollection<string>? keys, CancellationToken cancellationToken)
-    {
-        var now = clock.GetUtcNow();
-        var received = (await handOvers.ReceiveAsync(room, instance.Id, keys, cancellationToken)).Where(h => dealtWith.TryAdd(h.Key, now)).ToList();
-        if (received.Count == 0)
-        {
-            return;
-        }
-        ForgetOldDealtWith(now);
-        var missed = new List<Copies>();
-        foreach (var handOver in received)
-        {
-            var gone = handOver.QueueNames.Where(queue => !polls.TryHand(queue, handOver.Messages)).ToList();
-            metrics.Delivered(DeliveryPath.Relay, handOver.Messages.Count * (handOver.QueueNames.Count - gone.Count));
-            if (gone.Count > 0)
-            {
-                missed.Add(new Copies(gone, handOver.Messages, handOver.Forwarded));
-            }
-        }
-        // Neither holds up the watcher's next look, nor the answers above.
-        _ = DeliverRestThenRemoveAsync(room, received, missed);
-    }
-
-    /// <summary>
-    /// Removal comes last: should this instance stop or fail before it, the hand-over is still stored and its sender
-    /// (or a sweep) delivers it again; should the removal's answer be lost, a retry finds it gone, which is no error.
-    /// </summary>
-    private async Task DeliverRestThenRemoveAsync(string room, IReadOnlyList<ReceivedHandOver> received, IReadOnlyList<Copies> missed)
-    {
-        try
-        {
-            if (missed.Count > 0 && !await DeliverElsewhereAsync(room, missed))
-            {
-                return; // left stored: taken back by its sender, or swept
-            }
-            var keys = received.Select(h => h.Key).ToList();
-            await RemoveAsync(room, instance.Id, keys);
-            keys.ForEach(key => dealtWith.TryRemove(key, out _));
-        }
-        catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
-        {
-            // Left stored and remembered as dealt with: its sender takes it back, and the page drops the copies it
-            // already has by id.
-            logger.LogDebug(e, "Could not finish {Count} hand-over(s) of room {Room}", received.Count, room);
-        }
-    }
-
     /// <summary>Tried twice: a removal that failed leaves copies to be delivered twice.</summary>
-    private async Task RemoveAsync(string room, string target, IReadOnlyList<string> keys)
+    public async Task RemoveAsync(string room, string target, IReadOnlyList<string> keys)
     {
         try
         {
@@ -204,7 +139,7 @@ public sealed class HandOverRelay(
         }
         catch (OperationCanceledException)
         {
-            return; // the instance is stopping: DrainAsync takes it back now
+            return; // the instance is stopping: TakeBackAllNow takes it back now
         }
         if (takeBacks.TryRemove(id, out var pending))
         {
@@ -237,52 +172,17 @@ public sealed class HandOverRelay(
         }
     }
 
-    /// <summary>
-    /// Delivers every hand-over of the room whose newest message is older than <see cref="DeliveryTimings.SweptAfter"/>: its sender
-    /// and its target are gone. Returns how many. Run by room watchers now and then while hand-overs are about.
-    /// </summary>
-    public async Task<int> SweepAsync(string room, CancellationToken cancellationToken)
-    {
-        var cutoff = clock.GetUtcNow() - timings.SweptAfter;
-        var stale = (await handOvers.ReadAllAsync(room, cancellationToken)).Where(h => h.NewestSentAt < cutoff).ToList();
-        if (stale.Count > 0)
-        {
-            logger.LogWarning("Sweeping {Count} hand-over(s) of room {Room} that neither their sender nor their target dealt with", stale.Count, room);
-            await PutThenRemoveAsync(room, stale);
-        }
-        return stale.Count;
-    }
-
-    /// <summary>
-    /// The instance is stopping: takes back every hand-over it stored that may not be dealt with yet, and puts on the
-    /// queues those stored for it in <paramref name="rooms"/>, since its watchers no longer look.
-    /// </summary>
-    public async Task DrainAsync(IReadOnlyCollection<string> rooms, CancellationToken cancellationToken)
+    /// <summary>The instance is stopping: starts every take-back still pending, at once, and returns them.</summary>
+    public List<Task> TakeBackAllNow()
     {
         var pending = takeBacks.Keys.Select(id => takeBacks.TryRemove(id, out var p) ? p : null).OfType<PendingTakeBack>().ToList();
-        var work = pending.Select(TakeBackAsync).ToList();
-        work.AddRange(rooms.Select(async room =>
-        {
-            try
-            {
-                var mine = (await handOvers.ReceiveAsync(room, instance.Id, null, cancellationToken)).Where(h => !dealtWith.ContainsKey(h.Key)).ToList();
-                if (mine.Count > 0)
-                {
-                    await PutThenRemoveAsync(room, mine);
-                }
-            }
-            catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
-            {
-                logger.LogWarning(e, "Could not hand back the hand-overs of room {Room} while stopping; their senders take them back", room);
-            }
-        }));
-        await Task.WhenAll(work);
+        return pending.Select(TakeBackAsync).ToList();
     }
 
     /// <summary>Every copy of <paramref name="rows"/> onto its queue, then the rows removed; the rows stay if any put failed.</summary>
-    private async Task PutThenRemoveAsync(string room, IReadOnlyList<ReceivedHandOver> rows)
+    public async Task PutThenRemoveAsync(string room, IReadOnlyList<ReceivedHandOver> rows)
     {
-        if (await DeliverElsewhereAsync(room, rows.Select(r => new Copies(r.QueueNames, r.Messages, Forwarded: true)).ToList()))
+        if (await DeliverElsewhereAsync(room, rows.Select(r => new MissedCopies(r.QueueNames, r.Messages, Forwarded: true)).ToList()))
         {
             foreach (var target in rows.GroupBy(r => r.Target))
             {
@@ -296,7 +196,7 @@ public sealed class HandOverRelay(
     /// known (cheaper than a put, a receive and a delete each), else put on their queues; then the room's signal.
     /// False when a copy could not be delivered (its members' polls are told to answer, so their pages check history).
     /// </summary>
-    private async Task<bool> DeliverElsewhereAsync(string room, IReadOnlyList<Copies> missed)
+    public async Task<bool> DeliverElsewhereAsync(string room, IReadOnlyList<MissedCopies> missed)
     {
         var stopped = lifetime.ApplicationStopped;
         var putTo = new List<string>();
@@ -348,30 +248,14 @@ public sealed class HandOverRelay(
         return byInstance;
     }
 
-    /// <summary>Publishes which queues' polls wait here in the room (empty withdraws).</summary>
-    public Task PublishAsync(string room, IReadOnlyCollection<string> queueNames, CancellationToken cancellationToken) =>
-        handOvers.PublishWaitingAsync(room, instance.Id, queueNames, clock.GetUtcNow(), cancellationToken);
-
-    private void ForgetOldDealtWith(DateTimeOffset now)
-    {
-        if (dealtWith.Count <= MaxDealtWith)
-        {
-            return;
-        }
-        // Those still here failed to be removed; their senders took them back long ago.
-        foreach (var old in dealtWith.Where(d => now - d.Value > timings.SweptAfter).ToList())
-        {
-            dealtWith.TryRemove(old);
-        }
-    }
-
     /// <summary>Where polls wait elsewhere, as read at <see cref="ReadAt"/> (a <see cref="TimeProvider"/> timestamp).</summary>
     public sealed record Routes(IReadOnlyDictionary<string, string> ByQueue, long ReadAt)
     {
         public static readonly Routes None = new(new Dictionary<string, string>(StringComparer.Ordinal), 0);
     }
 
-    private sealed record Copies(IReadOnlyList<string> Queues, IReadOnlyList<ChatMessage> Messages, bool Forwarded);
-
     private sealed record PendingTakeBack(string Room, IReadOnlyList<HandOverKey> Stored);
 }
+
+/// <summary>Copies of a hand-over whose polls were not waiting where it was stored; <paramref name="Forwarded"/> once sent on.</summary>
+public sealed record MissedCopies(IReadOnlyList<string> Queues, IReadOnlyList<ChatMessage> Messages, bool Forwarded);

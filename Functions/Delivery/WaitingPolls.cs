@@ -1,20 +1,21 @@
 using System.Collections.Concurrent;
+using FunctionsChat.Members;
 using FunctionsChat.Storage;
 
-namespace FunctionsChat.Updates;
+namespace FunctionsChat.Delivery;
 
 /// <summary>
 /// The long polls waiting on this instance, by member queue. A fan-out on this instance hands messages straight to a
 /// waiting poll of the recipient instead of putting them on its queue (no put, receive or delete); the queue is the
 /// path for everything else: members between two polls, polls on other instances. <see cref="Wake"/> makes a waiting
-/// poll look at its queue (the room watcher saw another instance's message; the member left).
+/// poll look at its queue (the room watcher saw another instance's message; the member left, <see cref="IMemberDepartures"/>).
 /// </summary>
 /// <remarks>
 /// Also remembers which queues this instance last found empty, and when it last put to each, so a member's next poll
 /// can skip its first receive when nothing can have arrived since (see <see cref="KnownEmpty"/> and
 /// <see cref="NoPutHere"/>).
 /// </remarks>
-public sealed class WaitingPolls(DeliveryTimings timings, TimeProvider clock)
+public sealed class WaitingPolls(DeliveryTimings timings, TimeProvider clock) : IMemberDepartures
 {
     /// <summary>Bounds the memory of empty queues; past it the map is dropped and polls simply receive first.</summary>
     internal const int MaxKnownEmptyQueues = 100_000;
@@ -112,7 +113,7 @@ public sealed class WaitingPolls(DeliveryTimings timings, TimeProvider clock)
     /// Call before a receive of <paramref name="queueName"/>, with the room's watch epoch then; pass the ticket to
     /// <see cref="FoundEmpty"/> if the receive took all there was. Until then the queue is not known empty.
     /// </summary>
-    public object? BeginLook(string queueName, object? roomEpoch)
+    public LookTicket? BeginLook(string queueName, WatchEpoch? roomEpoch)
     {
         if (roomEpoch is null)
         {
@@ -133,11 +134,11 @@ public sealed class WaitingPolls(DeliveryTimings timings, TimeProvider clock)
     /// there meanwhile: a put (<see cref="Put"/>, this instance's or one another instance's signal tells of) removes the
     /// ticket, so a put that landed just after the receive looked is never hidden behind a stale mark.
     /// </summary>
-    public void FoundEmpty(string queueName, object? ticket)
+    public void FoundEmpty(string queueName, LookTicket? ticket)
     {
-        if (ticket is LookTicket look && knownEmpty.TryGetValue(queueName, out var current) && ReferenceEquals(current, look))
+        if (ticket is not null && knownEmpty.TryGetValue(queueName, out var current) && ReferenceEquals(current, ticket))
         {
-            look.Empty = true;
+            ticket.Empty = true;
         }
     }
 
@@ -145,7 +146,7 @@ public sealed class WaitingPolls(DeliveryTimings timings, TimeProvider clock)
     /// True when this instance found the queue empty, put nothing on it since, and the room watcher has seen no
     /// message from another instance since (the same <paramref name="roomEpoch"/>).
     /// </summary>
-    public bool KnownEmpty(string queueName, object? roomEpoch) =>
+    public bool KnownEmpty(string queueName, WatchEpoch? roomEpoch) =>
         roomEpoch is not null && knownEmpty.TryGetValue(queueName, out var current) && current.Empty && ReferenceEquals(current.Epoch, roomEpoch);
 
     /// <summary>
@@ -195,8 +196,8 @@ public sealed class WaitingPolls(DeliveryTimings timings, TimeProvider clock)
         }
     }
 
-    /// <summary>Forgets a member that left: wakes its polls (they find the queue gone) and drops what is known of it.</summary>
-    public void Forget(string queueName) => Wake(queueName);
+    /// <summary>A member left or expired: wakes its polls (they find the queue gone) and drops what is known of it.</summary>
+    public void Departed(string queueName) => Wake(queueName);
 
     private void Unregister(WaitingPoll poll)
     {
@@ -214,11 +215,15 @@ public sealed class WaitingPolls(DeliveryTimings timings, TimeProvider clock)
         }
     }
 
-    private sealed class LookTicket(object epoch)
+    /// <summary>Identifies one receive of a queue, from <see cref="BeginLook"/>: only the queue's newest may mark it empty.</summary>
+    public sealed class LookTicket
     {
-        public object Epoch => epoch;
+        internal LookTicket(WatchEpoch epoch) => Epoch = epoch;
 
-        public volatile bool Empty;
+        /// <summary>The room's watch epoch when the receive began.</summary>
+        internal WatchEpoch Epoch { get; }
+
+        internal volatile bool Empty;
     }
 
     private sealed class PollList : List<WaitingPoll>

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using FunctionsChat.Storage;
 
-namespace FunctionsChat.Updates;
+namespace FunctionsChat.Delivery;
 
 /// <summary>
 /// The newest message each room has fanned out completely, as this instance knows it: its own rounds, and every

@@ -1,15 +1,15 @@
+using FunctionsChat.Auth;
 using FunctionsChat.Http;
-using FunctionsChat.Members;
 using FunctionsChat.Storage;
 using Microsoft.AspNetCore.Http;
 
-namespace FunctionsChat.Auth;
+namespace FunctionsChat.Members;
 
 /// <summary>
 /// Finds the member a request acts as: the bearer token names it, the member store must still hold it, and it must
 /// not have gone silent past the timeout. Identity never comes from the request body or query.
 /// </summary>
-public sealed class MemberAccess(MemberTokens tokens, RoomMembersCache members, Presence presence, RoomNotices notices)
+public sealed class MemberAccess(MemberTokens tokens, RoomMembersCache members, Presence presence, IRoomNotices notices)
 {
     public async Task<(Member? Member, ApiResult? Error)> AuthenticateAsync(HttpRequest request, string room, CancellationToken cancellationToken)
     {

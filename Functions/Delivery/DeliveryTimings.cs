@@ -1,4 +1,4 @@
-namespace FunctionsChat.Updates;
+namespace FunctionsChat.Delivery;
 
 /// <summary>
 /// Every interval, grace period and limit of delivery in one table, with the rules between them checked at start-up
@@ -29,7 +29,7 @@ public sealed record DeliveryTimings
     /// <summary>How long a room's loop that failed unexpectedly waits before it runs again.</summary>
     public TimeSpan PauseAfterFault { get; init; } = TimeSpan.FromSeconds(1);
 
-    // ---- waiting sets and hand-overs (RoomWatcher, HandOverRelay) ----
+    // ---- waiting sets and hand-overs (RoomWatcher, HandOverSender, HandOverReceiver, HandOverSweeper) ----
 
     /// <summary>The waiting set is published while the room had a message (and another instance was seen) this recently.</summary>
     public TimeSpan PublishWhileActiveFor { get; init; } = TimeSpan.FromSeconds(30);

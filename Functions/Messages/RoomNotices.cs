@@ -1,9 +1,10 @@
-using FunctionsChat.Messages;
+using FunctionsChat.Delivery;
+using FunctionsChat.Members;
 using FunctionsChat.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace FunctionsChat.Members;
+namespace FunctionsChat.Messages;
 
 /// <summary>The kinds of notice the server writes into a room's history; a member's own message has no kind.</summary>
 public static class NoticeKinds
@@ -27,7 +28,7 @@ public sealed class RoomNotices(
     IMemberStore members,
     TimeProvider clock,
     IOptions<ChatOptions> options,
-    ILogger<RoomNotices> logger)
+    ILogger<RoomNotices> logger) : IRoomNotices
 {
     /// <summary>The joiner is a recipient, so the fan-out always runs.</summary>
     public Task JoinedAsync(Member member) =>

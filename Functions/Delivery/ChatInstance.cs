@@ -1,4 +1,4 @@
-namespace FunctionsChat.Updates;
+namespace FunctionsChat.Delivery;
 
 /// <summary>
 /// This process's name among the app's instances, under which it raises room signals and by which it knows its own.

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace FunctionsChat.Updates;
+namespace FunctionsChat.Delivery;
 
 /// <summary>
 /// What delivery does when the instance stops gracefully (Flex scale-in, a deploy, a host restart). When stopping
@@ -12,7 +12,7 @@ namespace FunctionsChat.Updates;
 /// of this: then the senders' take-backs and the rooms' sweeps deliver what was handed over, and the pages whose
 /// connections broke read history when they reconnect.
 /// </summary>
-public sealed class DeliveryDrain(WaitingPolls polls, RoomWatcher watcher, HandOverRelay relay, DeliveryTimings timings, TimeProvider clock, IHostApplicationLifetime lifetime, ILogger<DeliveryDrain> logger) : IHostedService
+public sealed class DeliveryDrain(WaitingPolls polls, RoomWatcher watcher, HandOverSender sender, HandOverReceiver receiver, DeliveryTimings timings, TimeProvider clock, IHostApplicationLifetime lifetime, ILogger<DeliveryDrain> logger) : IHostedService
 {
 
     private CancellationTokenRegistration answering;
@@ -31,7 +31,7 @@ public sealed class DeliveryDrain(WaitingPolls polls, RoomWatcher watcher, HandO
         try
         {
             var rooms = await watcher.WithdrawAllAsync(bounded.Token);
-            await relay.DrainAsync(rooms, bounded.Token);
+            await DrainHandOversAsync(rooms, bounded.Token);
         }
         catch (OperationCanceledException)
         {
@@ -41,5 +41,16 @@ public sealed class DeliveryDrain(WaitingPolls polls, RoomWatcher watcher, HandO
         {
             await answering.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// Takes back every hand-over this instance stored that may not be dealt with yet, and puts on the queues those
+    /// stored for it in <paramref name="rooms"/>, since its watchers no longer look.
+    /// </summary>
+    private async Task DrainHandOversAsync(IReadOnlyCollection<string> rooms, CancellationToken cancellationToken)
+    {
+        var work = sender.TakeBackAllNow();
+        work.AddRange(receiver.HandBackAll(rooms, cancellationToken));
+        await Task.WhenAll(work);
     }
 }

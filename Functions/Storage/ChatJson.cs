@@ -2,10 +2,13 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace FunctionsChat.Http;
+namespace FunctionsChat.Storage;
 
-/// <summary>One set of JSON settings for every body the API reads or writes.</summary>
-public static class ApiJson
+/// <summary>
+/// One set of JSON settings for every body the API reads or writes and for the messages stored in queue messages and
+/// hand-over rows, which polls answer with as they are: one form of a message everywhere.
+/// </summary>
+public static class ChatJson
 {
     public static readonly JsonSerializerOptions Options = Create();
 

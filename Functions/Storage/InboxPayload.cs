@@ -1,13 +1,11 @@
 using System.Text.Json;
-using FunctionsChat.Http;
-using FunctionsChat.Storage;
 
-namespace FunctionsChat.Messages;
+namespace FunctionsChat.Storage;
 
 /// <summary>A queue message holds a JSON array of chat messages, so one put can carry several.</summary>
 public static class InboxPayload
 {
-    public static string Serialize(IReadOnlyList<ChatMessage> messages) => JsonSerializer.Serialize(messages, ApiJson.Options);
+    public static string Serialize(IReadOnlyList<ChatMessage> messages) => JsonSerializer.Serialize(messages, ChatJson.Options);
 
     /// <summary>At most this many messages per queue message, like one receive.</summary>
     public const int MaxMessagesPerPayload = 32;
@@ -43,5 +41,5 @@ public static class InboxPayload
     }
 
     public static IReadOnlyList<ChatMessage> Deserialize(string payload) =>
-        JsonSerializer.Deserialize<ChatMessage[]>(payload, ApiJson.Options) ?? [];
+        JsonSerializer.Deserialize<ChatMessage[]>(payload, ChatJson.Options) ?? [];
 }

@@ -1,4 +1,4 @@
-namespace FunctionsChat.Updates;
+namespace FunctionsChat.Delivery;
 
 /// <summary>
 /// Waits for a wake-up with a timeout or a token, as <c>Task.WhenAny</c> and <c>Task.WaitAsync</c> do, but resumes the

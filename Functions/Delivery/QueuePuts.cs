@@ -1,11 +1,10 @@
-using FunctionsChat.Messages;
 using FunctionsChat.Storage;
 using FunctionsChat.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace FunctionsChat.Updates;
+namespace FunctionsChat.Delivery;
 
 /// <summary>
 /// Puts messages on members' queues, a bounded number at once, for the fan-out and for hand-overs whose polls had

@@ -1,25 +1,27 @@
-using FunctionsChat.Messages;
 using FunctionsChat.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace FunctionsChat.Updates;
+namespace FunctionsChat.Delivery;
 
 /// <summary>
 /// Cross-instance wake-up. While at least one long poll of a room waits on this instance, one loop per room reads the
 /// room's signal (<see cref="IRoomSignals"/>, one point read). When another instance has raised it since, it takes
-/// the hand-overs to this instance (<see cref="HandOverRelay"/>) and wakes the polls of the queues that instance put
-/// to (all of them when that is not known); while the room is active it also publishes which polls wait here, so
-/// other instances hand over to it. The loop reads every <see cref="ChatOptions.RoomWatchIntervalMilliseconds"/> while
-/// the room is active and slows down to <see cref="ChatOptions.RoomWatchIdleIntervalMilliseconds"/> when it falls quiet.
+/// the hand-overs to this instance (<see cref="HandOverReceiver"/>) and wakes the polls of the queues that instance put
+/// to (all of them when that is not known); alongside it, <see cref="WaitingSetPublisher"/> publishes which polls wait
+/// here while the room is active, so other instances hand over to it. The loop reads every
+/// <see cref="ChatOptions.RoomWatchIntervalMilliseconds"/> while the room is active and slows down to
+/// <see cref="ChatOptions.RoomWatchIdleIntervalMilliseconds"/> when it falls quiet.
 /// Waking is only a shortcut: a poll that is not woken still finds queued messages on its next dequeue attempt.
 /// </summary>
 public sealed class RoomWatcher(
     IRoomSignals signals,
     ChatInstance instance,
     WaitingPolls polls,
-    HandOverRelay relay,
+    HandOverReceiver receiver,
+    HandOverSweeper sweeper,
+    WaitingSetPublisher publisher,
     RoomLatest latest,
     DeliveryTimings timings,
     TimeProvider clock,
@@ -42,7 +44,7 @@ public sealed class RoomWatcher(
     private readonly TimeSpan activeInterval = TimeSpan.FromMilliseconds(options.Value.RoomWatchIntervalMilliseconds);
     private readonly TimeSpan idleInterval = TimeSpan.FromMilliseconds(Math.Max(options.Value.RoomWatchIdleIntervalMilliseconds, options.Value.RoomWatchIntervalMilliseconds));
     private readonly Lock gate = new();
-    private readonly Dictionary<string, RoomState> rooms = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WatchedRoom> rooms = new(StringComparer.Ordinal);
 
     public bool Enabled => activeInterval > TimeSpan.Zero;
 
@@ -53,13 +55,13 @@ public sealed class RoomWatcher(
         {
             return NoWatch.Instance;
         }
-        RoomState? started = null;
+        WatchedRoom? started = null;
         Registration registration;
         lock (gate)
         {
             if (!rooms.TryGetValue(room, out var state))
             {
-                rooms[room] = started = state = new RoomState(clock.GetUtcNow());
+                rooms[room] = started = state = new WatchedRoom(gate, clock.GetUtcNow());
             }
             state.Waiting[queueName] = state.Waiting.GetValueOrDefault(queueName) + 1;
             state.Changed.TrySetResult();
@@ -68,7 +70,7 @@ public sealed class RoomWatcher(
         if (started is not null)
         {
             _ = KeepRunningAsync(room, started, WatchRoomAsync, "watch");
-            _ = KeepRunningAsync(room, started, PublishWaitingAsync, "publishing");
+            _ = KeepRunningAsync(room, started, publisher.RunAsync, "publishing");
         }
         return registration;
     }
@@ -78,7 +80,7 @@ public sealed class RoomWatcher(
     /// watch starts afresh); null while nobody waits in the room here or the watcher is off. A queue found empty at one
     /// epoch can only have received another instance's message if the epoch changed since (<see cref="WaitingPolls.KnownEmpty"/>).
     /// </summary>
-    public object? Epoch(string room)
+    public WatchEpoch? Epoch(string room)
     {
         lock (gate)
         {
@@ -149,7 +151,7 @@ public sealed class RoomWatcher(
     /// for as long as the room is watched: a loop that died would leave its polls unwoken and its hand-overs waiting
     /// for their take-back.
     /// </summary>
-    private async Task KeepRunningAsync(string room, RoomState state, Func<string, RoomState, Task> loop, string what)
+    private async Task KeepRunningAsync(string room, WatchedRoom state, Func<string, WatchedRoom, Task> loop, string what)
     {
         var stopping = lifetime.ApplicationStopping;
         while (true)
@@ -185,7 +187,7 @@ public sealed class RoomWatcher(
         }
     }
 
-    private async Task WatchRoomAsync(string room, RoomState state)
+    private async Task WatchRoomAsync(string room, WatchedRoom state)
     {
         var stopping = lifetime.ApplicationStopping;
         var first = true;
@@ -250,7 +252,7 @@ public sealed class RoomWatcher(
                 continue;
             }
             var (wakeAll, putTo, handedHere, checks) = Evaluate(state, raised, first, readStarted);
-            if (relay.Enabled && (wakeAll || first || state.HandOversPending || handedHere.Count > 0))
+            if (receiver.Enabled && (wakeAll || first || state.HandOversPending || handedHere.Count > 0))
             {
                 // By key when every new round is known; otherwise (and on a new watch, for any left over) all of them.
                 await ReceiveHandOversAsync(room, state, wakeAll || first || state.HandOversPending ? null : handedHere, stopping);
@@ -260,7 +262,7 @@ public sealed class RoomWatcher(
             {
                 if (wakeAll)
                 {
-                    state.Epoch = new object();
+                    state.Epoch = new WatchEpoch();
                     wake = [.. state.Waiting.Keys];
                 }
                 // Fast while messages flow; when the room falls quiet, each read waits twice as long, up to the idle interval.
@@ -274,17 +276,17 @@ public sealed class RoomWatcher(
         }
     }
 
-    private async Task SweepIfDueAsync(string room, RoomState state, CancellationToken stopping)
+    private async Task SweepIfDueAsync(string room, WatchedRoom state, CancellationToken stopping)
     {
         var now = clock.GetUtcNow();
-        if (!relay.Enabled || now - state.HandOversSeenAt > timings.SweepWhileHandOversSeenFor || now - state.SweptAt < timings.SweepEvery)
+        if (!receiver.Enabled || now - state.HandOversSeenAt > timings.SweepWhileHandOversSeenFor || now - state.SweptAt < timings.SweepEvery)
         {
             return;
         }
         state.SweptAt = now;
         try
         {
-            await relay.SweepAsync(room, stopping);
+            await sweeper.SweepAsync(room, stopping);
         }
         catch (StorageUnavailableException e)
         {
@@ -310,7 +312,7 @@ public sealed class RoomWatcher(
         {
             try
             {
-                await relay.PublishAsync(room, [], cancellationToken);
+                await publisher.PublishAsync(room, [], cancellationToken);
             }
             catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
             {
@@ -326,7 +328,7 @@ public sealed class RoomWatcher(
     /// record is incomplete, or a round put to "any queue"), else which queues were put to; and the keys of the new
     /// hand-overs to this instance.
     /// </summary>
-    private (bool WakeAll, List<string>? PutTo, List<string> HandedHere, List<(string Queue, string MissedId)> Checks) Evaluate(RoomState state, IReadOnlyDictionary<string, WriterSignal> raised, bool first, DateTimeOffset readStarted)
+    private (bool WakeAll, List<string>? PutTo, List<string> HandedHere, List<(string Queue, string MissedId)> Checks) Evaluate(WatchedRoom state, IReadOnlyDictionary<string, WriterSignal> raised, bool first, DateTimeOffset readStarted)
     {
         var now = clock.GetUtcNow();
         lock (gate)
@@ -402,11 +404,11 @@ public sealed class RoomWatcher(
     private IEnumerable<string> KeysFor(IEnumerable<SignalRound> rounds) =>
         rounds.SelectMany(r => r.HandedOver ?? []).Where(h => h.Target == instance.Id).Select(h => h.Key);
 
-    private async Task ReceiveHandOversAsync(string room, RoomState state, IReadOnlyCollection<string>? keys, CancellationToken stopping)
+    private async Task ReceiveHandOversAsync(string room, WatchedRoom state, IReadOnlyCollection<string>? keys, CancellationToken stopping)
     {
         try
         {
-            await relay.ReceiveAsync(room, keys, stopping);
+            await receiver.ReceiveAsync(room, keys, stopping);
             state.HandOversPending = false;
         }
         catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
@@ -417,88 +419,9 @@ public sealed class RoomWatcher(
         }
     }
 
-    /// <summary>
-    /// Publishes which polls wait here while the room is active, as soon as that changes (a poll moves with every
-    /// answer, and a fan-out elsewhere uses the set it reads), refreshed now and then; withdraws it when none waits any
-    /// more. An idle room publishes nothing. One write at a time: changes made during a write go out in the next.
-    /// </summary>
-    private async Task PublishWaitingAsync(string room, RoomState state)
-    {
-        if (!relay.Enabled)
-        {
-            return;
-        }
-        var stopping = lifetime.ApplicationStopping;
-        while (!stopping.IsCancellationRequested)
-        {
-            Task changed;
-            lock (gate)
-            {
-                if (state.Ended)
-                {
-                    return;
-                }
-                changed = state.Changed.Task;
-            }
-            await Waits.ForAsync(changed, timings.RepublishEvery, clock, stopping);
-            lock (gate)
-            {
-                if (state.Changed.Task.IsCompleted)
-                {
-                    state.Changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                }
-            }
-            if (await PublishAsync(room, state, stopping))
-            {
-                // After a round every poll of the room answers and polls again within some milliseconds: one write
-                // for all of them instead of one each.
-                await Task.Delay(timings.PublishSpacing, clock, CancellationToken.None);
-            }
-        }
-    }
-
-    /// <summary>True when it wrote.</summary>
-    private async Task<bool> PublishAsync(string room, RoomState state, CancellationToken stopping)
-    {
-        List<string> current;
-        var now = clock.GetUtcNow();
-        lock (gate)
-        {
-            current = [.. state.Waiting.Keys.Take(HandOverRules.MaxQueueNames)];
-            // Only where another instance is about: on a single instance nobody would read the set.
-            var due = current.Count == 0
-                ? state.Published.Count > 0
-                : now - state.LastMessage < timings.PublishWhileActiveFor && now - state.OthersSeenAt < timings.PublishWhileActiveFor &&
-                  (!state.Published.SetEquals(current) || now - state.PublishedAt >= timings.RepublishEvery);
-            if (!due)
-            {
-                return false;
-            }
-        }
-        try
-        {
-            await relay.PublishAsync(room, current, stopping);
-            lock (gate)
-            {
-                state.Published = new HashSet<string>(current, StringComparer.Ordinal);
-                state.PublishedAt = now;
-                if (current.Count == 0)
-                {
-                    state.WithdrawnAt = now;
-                }
-            }
-            return true;
-        }
-        catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
-        {
-            logger.LogDebug(e, "Room watcher of {Room} could not publish which polls wait here", room);
-            return true;
-        }
-    }
-
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    private void Release(RoomState state, string queueName)
+    private void Release(WatchedRoom state, string queueName)
     {
         lock (gate)
         {
@@ -521,106 +444,7 @@ public sealed class RoomWatcher(
         }
     }
 
-    private sealed class RoomState(DateTimeOffset watchStarted)
-    {
-        private readonly Queue<(DateTimeOffset At, int Count)> recent = new();
-
-        public DateTimeOffset WatchStarted => watchStarted;
-
-        public Dictionary<string, int> Waiting { get; } = new(StringComparer.Ordinal);
-
-        /// <summary>The latest round seen from each other instance.</summary>
-        public Dictionary<string, long> Seen { get; } = new(StringComparer.Ordinal);
-
-        /// <summary>The waiting set last published for this room (empty: none, or withdrawn).</summary>
-        public HashSet<string> Published { get; set; } = new(StringComparer.Ordinal);
-
-        public DateTimeOffset PublishedAt { get; set; }
-
-        public DateTimeOffset WithdrawnAt { get; set; } = DateTimeOffset.MinValue;
-
-        /// <summary>Completed when the waiting polls or the room's activity changed: the set may need publishing.</summary>
-        public TaskCompletionSource Changed { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        /// <summary>When another instance was last seen in the room: its round in the signal, or its waiting set.</summary>
-        public DateTimeOffset OthersSeenAt { get; set; } = DateTimeOffset.MinValue;
-
-        /// <summary>The watch is over; its publishing stops.</summary>
-        public bool Ended { get; set; }
-
-        /// <summary>When a round in the room's signal last stored hand-overs (any writer's, this one's too).</summary>
-        public DateTimeOffset HandOversSeenAt { get; set; } = DateTimeOffset.MinValue;
-
-        public DateTimeOffset SweptAt { get; set; } = DateTimeOffset.MinValue;
-
-        /// <summary>When the last read of the room's signal began.</summary>
-        public DateTimeOffset ReadAt { get; set; } = DateTimeOffset.MinValue;
-
-        /// <summary>When a put to any queue may last have gone unnamed: the watch began, or a round left its queues out.</summary>
-        public DateTimeOffset AnyPutSeenAt { get; private set; } = DateTimeOffset.MaxValue;
-
-        /// <summary>When a round of another instance last named each queue.</summary>
-        public Dictionary<string, DateTimeOffset> PutSeenAt { get; } = new(StringComparer.Ordinal);
-
-        public void PutsSeen(DateTimeOffset now, bool anyQueue, IEnumerable<string> queues)
-        {
-            if (AnyPutSeenAt == DateTimeOffset.MaxValue)
-            {
-                AnyPutSeenAt = WatchStarted; // the first read: puts before the watch began were not seen
-            }
-            if (anyQueue || PutSeenAt.Count >= MaxQueuesRemembered)
-            {
-                AnyPutSeenAt = now;
-                PutSeenAt.Clear();
-                return;
-            }
-            foreach (var queue in queues)
-            {
-                PutSeenAt[queue] = now;
-            }
-        }
-
-        /// <summary>Past this many queues named, the record starts again, as if every queue had been put to.</summary>
-        private const int MaxQueuesRemembered = 4_096;
-
-        /// <summary>A look for hand-overs failed; the next read looks again.</summary>
-        public bool HandOversPending { get; set; }
-
-        /// <summary>Hand-overs may still come: a set is published, or was withdrawn less than <see cref="DeliveryTimings.HandOverGrace"/> ago.</summary>
-        public bool TakesHandOvers(DateTimeOffset now, TimeSpan grace) => Published.Count > 0 || now - WithdrawnAt < grace || HandOversPending;
-
-        public DateTimeOffset LastMessage { get; private set; } = DateTimeOffset.MinValue;
-
-        /// <summary>When the last waiting poll ended (meaningful while none waits).</summary>
-        public DateTimeOffset EmptySince { get; set; }
-
-        /// <summary>Completed by a message fanned out here, to end a slow watch's wait early.</summary>
-        public TaskCompletionSource Nudge { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        /// <summary>Replaced whenever another instance's signal is seen; see <see cref="RoomWatcher.Epoch"/>.</summary>
-        public object Epoch { get; set; } = new();
-
-        public void Saw(DateTimeOffset at, int count)
-        {
-            LastMessage = at;
-            recent.Enqueue((at, count));
-            while (recent.Count > 64)
-            {
-                recent.Dequeue();
-            }
-        }
-
-        public int RecentCount(DateTimeOffset since)
-        {
-            while (recent.TryPeek(out var oldest) && oldest.At < since)
-            {
-                recent.Dequeue();
-            }
-            return recent.Sum(r => r.Count);
-        }
-    }
-
-    private sealed class Registration(RoomWatcher watcher, RoomState state, string queueName) : IDisposable
+    private sealed class Registration(RoomWatcher watcher, WatchedRoom state, string queueName) : IDisposable
     {
         private int disposed;
 
