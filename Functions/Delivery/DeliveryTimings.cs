@@ -90,10 +90,10 @@ public sealed record DeliveryTimings
     /// instance or named in the signal by another. Every instance reads a put's round within one idle pause of the
     /// watcher, and the member's next poll after that, wherever it lands, receives: so two idle pauses and a second
     /// for the poll to follow, at least this. In the model, 3 s cut the receives per delivered message at 10 instances
-    /// x 1,000 members from 1.09 to 0.34 and 10 s to 0.59, but with faults 3 s left 5 copies in queues unseen in 500
-    /// seeds and 10 s none in 900 (docs/performance.md, "The model").
+    /// x 1,000 members from 1.09 to 0.34 (10 s: 0.59). Without the poll's timed receives, both windows left copies in
+    /// queues unseen with faults on; with them, none (docs/performance.md, "The model").
     /// </summary>
-    public TimeSpan QuietAtLeast { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan QuietAtLeast { get; init; } = TimeSpan.FromSeconds(3);
 
     public TimeSpan QuietFor(ChatOptions options)
     {

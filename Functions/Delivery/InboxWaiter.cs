@@ -7,8 +7,8 @@ namespace FunctionsChat.Delivery;
 /// <summary>
 /// The long poll's loop. While it waits, a send on this instance hands its messages straight to it
 /// (<see cref="WaitingPolls"/>); otherwise it looks at its queue when woken (the <see cref="RoomWatcher"/> seeing
-/// another instance's put, this instance putting to the queue) or, without a watcher, after a growing pause, until
-/// something arrives, the time is up, or the caller goes away. In a busy room an answer waits until its
+/// another instance's put, this instance putting to the queue) and after a growing pause (the safety net: in the model,
+/// polls without it left copies in queues unseen), until something arrives, the time is up, or the caller goes away. In a busy room an answer waits until its
 /// oldest message is <see cref="ChatOptions.PollLingerMilliseconds"/> old, so that it carries a burst.
 /// </summary>
 public sealed class InboxWaiter(
@@ -25,10 +25,6 @@ public sealed class InboxWaiter(
     private readonly TimeSpan firstPause = TimeSpan.FromMilliseconds(options.Value.PollFirstPauseMilliseconds);
     private readonly TimeSpan pauseCap = TimeSpan.FromMilliseconds(options.Value.PollBackoffCapMilliseconds);
 
-    // Dequeue attempts on a timer only without the room watcher. With it, every put another instance makes wakes the
-    // poll, and a copy that could not be put answers it; in the model, timed attempts then found nothing that wakes
-    // and the page's completeness check would not have, and cost 8 receives per idle member-minute (docs/performance.md).
-    private readonly bool backOff = !watcher.Enabled;
     private readonly TimeSpan linger = TimeSpan.FromMilliseconds(options.Value.PollLingerMilliseconds);
     private readonly TimeSpan inboxTimeToLive = options.Value.InboxMessageTimeToLive;
     private readonly TimeSpan quietFor = timings.QuietFor(options.Value);
@@ -92,7 +88,7 @@ public sealed class InboxWaiter(
                     answered = true;
                     return new PollResult(Ordered(held.Concat(poll.Close())), null);
                 }
-                if (backOff && answerAt is null && now + pause < until)
+                if (answerAt is null && now + pause < until)
                 {
                     until = now + pause;
                 }

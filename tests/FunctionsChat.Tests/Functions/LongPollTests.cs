@@ -91,26 +91,15 @@ public sealed class LongPollTests
     }
 
     [Fact]
-    public async Task WithTheRoomWatcherAnIdlePollLooksAtItsQueueOnceNotOnATimer()
+    public async Task EmptyAttemptsBackOffUpToTheCap()
     {
         var alice = await app.JoinAsMemberAsync("lobby");
 
         await app.AdvanceUntilDoneAsync(app.PollAsync("lobby", alice.Token, "timeout=30"), TimeSpan.FromMilliseconds(50), maxSteps: 1000);
 
-        Assert.Equal(1, app.Inboxes.ReceiveCalls);
-    }
-
-    [Fact]
-    public async Task WithoutTheRoomWatcherEmptyAttemptsBackOffUpToTheCap()
-    {
-        var unwatched = new ChatTestApp(new Dictionary<string, string?> { ["Chat:RoomWatchIntervalMilliseconds"] = "0" });
-        var alice = await unwatched.JoinAsMemberAsync("lobby");
-
-        await unwatched.AdvanceUntilDoneAsync(unwatched.PollAsync("lobby", alice.Token, "timeout=30"), TimeSpan.FromMilliseconds(50), maxSteps: 1000);
-
         // Defaults: 2 s doubling to a 15 s cap over 30 s: attempts at 0, 2, 6, 14, 29 and 30 s, 6 at most.
         // Fewer when the fake clock runs ahead of the loop; never a busy loop, never a single attempt.
-        Assert.InRange(unwatched.Inboxes.ReceiveCalls, 3, 6);
+        Assert.InRange(app.Inboxes.ReceiveCalls, 3, 6);
     }
 
     public enum Departure
