@@ -157,12 +157,8 @@ public sealed class CompletenessTests : ThreeInstanceTests
     public async Task AMemberWithNoPollWaitingWhenItsCopyCouldNotBePutHasItsNextPollAnsweredAtOnce(bool nextPollOnTheSender)
     {
         var (alice, bob) = await TwoMembersAsync();
-        var carol = await sender.JoinAsMemberAsync("lobby");
         var bobsQueue = await QueueOfAsync(bob);
-        // Carol's poll keeps the room watched on the other instance.
-        var carolsPoll = waiter.PollAsync("lobby", carol.Token, "timeout=30");
-        await WaitUntilAsync(() => IsWaiting(waiter, (QueueOfAsync(carol)).GetAwaiter().GetResult()));
-        await sender.Clock.AdvanceAsync(TimeSpan.FromMilliseconds(300));
+        var carolsPoll = await CarolWatchesTheRoomOnTheWaiterAsync(TimeSpan.FromMilliseconds(300));
         sender.Inboxes.PutsFailTo = queue => queue == bobsQueue;
 
         var sent = await sender.AdvanceUntilDoneAsync(sender.SendTextAsync(alice, "could not be put"), TimeSpan.FromMilliseconds(50));
@@ -181,11 +177,7 @@ public sealed class CompletenessTests : ThreeInstanceTests
     public async Task APollOnAnotherInstanceSkipsItsFirstReceiveWhenNobodyPutToItsQueueLately()
     {
         var (alice, bob) = await TwoMembersAsync();
-        var carol = await sender.JoinAsMemberAsync("lobby");
-        var carolsQueue = await QueueOfAsync(carol);
-        var carolsPoll = waiter.PollAsync("lobby", carol.Token, "timeout=30");
-        await WaitUntilAsync(() => IsWaiting(waiter, carolsQueue));
-        await sender.Clock.AdvanceAsync(DeliveryTimings.Default.QuietFor(new ChatOptions()) + TimeSpan.FromSeconds(1));
+        var carolsPoll = await CarolWatchesTheRoomOnTheWaiterAsync(DeliveryTimings.Default.QuietFor(new ChatOptions()) + TimeSpan.FromSeconds(1));
         var receives = sender.Inboxes.ReceiveCalls;
 
         var bobsQueue = await QueueOfAsync(bob);
@@ -202,11 +194,7 @@ public sealed class CompletenessTests : ThreeInstanceTests
     public async Task APollOnAnotherInstanceReceivesFirstWhenItsQueueWasPutToLately()
     {
         var (alice, bob) = await TwoMembersAsync();
-        var carol = await sender.JoinAsMemberAsync("lobby");
-        var carolsQueue = await QueueOfAsync(carol);
-        var carolsPoll = waiter.PollAsync("lobby", carol.Token, "timeout=30");
-        await WaitUntilAsync(() => IsWaiting(waiter, carolsQueue));
-        await sender.Clock.AdvanceAsync(DeliveryTimings.Default.QuietFor(new ChatOptions()) + TimeSpan.FromSeconds(1));
+        var carolsPoll = await CarolWatchesTheRoomOnTheWaiterAsync(DeliveryTimings.Default.QuietFor(new ChatOptions()) + TimeSpan.FromSeconds(1));
 
         // Bob polls nowhere: his copy goes to his queue, and the round names it; the other instance reads that.
         Assert.Equal(201, (await sender.SendTextAsync(alice, "waiting in the queue")).Status);
@@ -308,4 +296,15 @@ public sealed class CompletenessTests : ThreeInstanceTests
 
     private static string? LatestIdOf(TestResponse answer) =>
         answer.Json.RootElement.TryGetProperty("latestId", out var id) ? id.GetString() : null;
+
+    /// <summary>A third member's poll keeps the room watched on the waiting instance for <paramref name="watchedFor"/>; her poll.</summary>
+    private async Task<Task<TestResponse>> CarolWatchesTheRoomOnTheWaiterAsync(TimeSpan watchedFor)
+    {
+        var carol = await sender.JoinAsMemberAsync("lobby");
+        var carolsQueue = await QueueOfAsync(carol);
+        var carolsPoll = waiter.PollAsync("lobby", carol.Token, "timeout=30");
+        await WaitUntilAsync(() => IsWaiting(waiter, carolsQueue));
+        await sender.Clock.AdvanceAsync(watchedFor);
+        return carolsPoll;
+    }
 }
