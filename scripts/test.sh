@@ -34,9 +34,24 @@ fi
 
 results="$repo_root/TestResults"
 rm -rf "$results"
-say "dotnet test"
-dotnet test FunctionsChat.sln --logger "trx" --logger "console;verbosity=normal" --results-directory "$results"
-dotnet_status=$?
+say "dotnet build"
+dotnet build FunctionsChat.sln -nologo -v quiet
+build_status=$?
+dotnet_status=$build_status
+# One project at a time, in a fixed order: run side by side (as dotnet test on the solution does on a machine with
+# more cores), DevServer's and the browser's end-to-end tests compete for the CPU and their timing checks flake.
+projects=(FunctionsChat.Tests FunctionsChat.ContractTests FunctionsChat.Simulation FunctionsChat.DevServer.Tests
+  FunctionsChat.ReliabilityTests FunctionsChat.BrowserTests FunctionsChat.DeployTests)
+for csproj in tests/*/*.csproj; do # a test project added later runs too, last
+  name=$(basename "$csproj" .csproj)
+  grep -q 'xunit' "$csproj" && [[ " ${projects[*]} " != *" $name "* ]] && projects+=("$name")
+done
+for project in "${projects[@]}"; do
+  [ "$build_status" -eq 0 ] || break
+  say "dotnet test $project"
+  dotnet test "tests/$project" --no-build --logger "trx;LogFileName=$project.trx" --logger "console;verbosity=normal" \
+    --results-directory "$results" || dotnet_status=$?
+done
 
 say "node --test tests/page"
 node_output=$(node --test --test-reporter=tap tests/page/ 2>&1)
@@ -54,11 +69,30 @@ sum_trx() { # attribute name -> total over every trx file
 }
 tap_count() { printf '%s\n' "$node_output" | sed -n "s/^# $1 \([0-9]*\)$/\1/p" | tail -1; }
 
+# The failed tests' names and the start of their messages, last, so that a log cut to its tail still names them.
+list_failed_trx() {
+  local f
+  for f in "$results"/*.trx; do
+    [ -f "$f" ] || continue
+    awk '
+      /<UnitTestResult / && /outcome="(Failed|Error|Timeout)"/ {
+        match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11); inside = 1; shown = 0
+        print "FAILED " name; next
+      }
+      inside && /<\/UnitTestResult>/ { inside = 0 }
+      inside && /<Message>/ { grab = 1 }
+      inside && grab && shown < 6 { line = $0; sub(/^ *(<Message>)?/, "", line); sub(/<\/Message>.*/, "", line); print "    " substr(line, 1, 300); shown++ }
+      /<\/Message>/ { grab = 0 }
+    ' "$f"
+  done
+}
+
 passed=$(( $(sum_trx passed) + $(tap_count pass) ))
 failed=$(( $(sum_trx failed) + $(sum_trx error) + $(sum_trx timeout) + $(tap_count fail) ))
 skipped=$(( $(sum_trx notExecuted) + $(tap_count skipped) + $(tap_count todo) ))
 if [ "$dotnet_status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; echo "dotnet test failed without a failed test (build error?)" >&2; fi
 if [ "$node_status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; echo "node --test failed without a failed test" >&2; fi
+[ "$failed" -gt 0 ] && { list_failed_trx; printf '%s\n' "$node_output" | grep -E '^not ok' || true; }
 summary="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
 echo "$summary"
