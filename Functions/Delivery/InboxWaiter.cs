@@ -64,7 +64,11 @@ public sealed class InboxWaiter(
                 if (receive || look)
                 {
                     var ticket = polls.BeginLook(queueName, watcher.Epoch(room));
-                    var payloads = await inboxes.ReceiveAsync(queueName, MaxMessagesPerReceive, cancellationToken);
+                    // Not cut short by the caller leaving or the instance stopping: a receive cancelled after the
+                    // queue gave out its messages would lose them here (on Azure, hide them for the receive's
+                    // visibility timeout, while newer messages reach the page past them). Finished, what it took goes
+                    // back to the queue below. A storage call is bounded by its own timeout.
+                    var payloads = await inboxes.ReceiveAsync(queueName, MaxMessagesPerReceive, CancellationToken.None);
                     if (payloads is null)
                     {
                         answered = true; // the member is gone; nothing handed over can reach it
@@ -76,6 +80,7 @@ public sealed class InboxWaiter(
                         // Fewer than asked for: that was all of it, so the queue is empty now as well.
                         polls.FoundEmpty(queueName, ticket);
                     }
+                    cancellationToken.ThrowIfCancellationRequested();
                 }
                 var now = clock.GetUtcNow();
                 if (held.Count > 0)
@@ -106,11 +111,25 @@ public sealed class InboxWaiter(
                 }
             }
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The caller went away or the instance is stopping: what this poll holds goes back to the queue. Should
+            // that fail, a stopping instance's answer names the oldest of it, so the page fills from history (a caller
+            // who went away reads history when it comes back).
+            answered = true;
+            var left = Ordered([.. held, .. poll.Close()]);
+            if (left.Count > 0 && !await RequeueAsync(room, queueName, left))
+            {
+                return new PollResult([], left[0].Id);
+            }
+            throw;
+        }
         finally
         {
             if (!answered)
             {
-                // The caller went away or a receive failed after messages were taken: back to the queue with them.
+                // A receive failed after messages were handed or taken: back to the queue with them (the poll fails,
+                // and the page fills from history).
                 await RequeueAsync(room, queueName, [.. held, .. poll.Close()]);
             }
         }
@@ -127,25 +146,34 @@ public sealed class InboxWaiter(
         return due < deadline ? due : deadline;
     }
 
-    private async Task RequeueAsync(string room, string queueName, IReadOnlyList<ChatMessage> messages)
+    /// <summary>False when the messages could not be put back: they are then only in history.</summary>
+    private async Task<bool> RequeueAsync(string room, string queueName, IReadOnlyList<ChatMessage> messages)
     {
         if (messages.Count == 0)
         {
-            return;
+            return true;
         }
         try
         {
             await PutBackAsync(queueName, InboxPayload.Pack(Ordered(messages)));
-            polls.Put(queueName);
+        }
+        catch (StorageUnavailableException ex)
+        {
+            logger.LogWarning(ex, "Could not return {Count} message(s) to a queue after its poll ended early", messages.Count);
+            return false;
+        }
+        polls.Put(queueName);
+        try
+        {
             // Other instances may hold this queue as found empty: the signal tells them it is not.
             await signal.RaiseAsync(room, [queueName], CancellationToken.None);
         }
         catch (StorageUnavailableException ex)
         {
-            // The poll ended because its caller went away: that page reads what it missed from history when it
-            // reconnects (and the signal is retried in the background).
-            logger.LogWarning(ex, "Could not return {Count} handed-over message(s) to a queue after its poll ended early", messages.Count);
+            // The copies are on the queue: a timed receive of the member's poll finds them, later.
+            logger.LogWarning(ex, "Could not raise the signal for {Count} message(s) returned to a queue", messages.Count);
         }
+        return true;
     }
 
     /// <summary>Tried twice: once the poll is gone these copies exist nowhere else but in history.</summary>

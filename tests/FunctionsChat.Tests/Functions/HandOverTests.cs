@@ -73,13 +73,54 @@ public sealed class HandOverTests
         var poll = waiter.WaitAsync("lobby", queue, TimeSpan.FromSeconds(30), callerGone.Token);
         await receives.Held.WaitAsync(TimeSpan.FromSeconds(10));
 
-        var message = new ChatMessage(app.Services.GetRequiredService<MessageIds>().Next().Id, "lobby", "someone", "Someone", "do not lose me", app.Clock.GetUtcNow());
-        Assert.True(app.Services.GetRequiredService<WaitingPolls>().TryHand(queue, [message]));
+        Assert.True(app.Services.GetRequiredService<WaitingPolls>().TryHand(queue, [Message("do not lose me")]));
         await callerGone.CancelAsync();
+        receives.Release();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => poll.WaitAsync(TimeSpan.FromSeconds(10)));
 
-        var requeued = (await app.Inboxes.ReceiveAsync(queue, 32, default))!.SelectMany(InboxPayload.Deserialize);
-        Assert.Equal(["do not lose me"], requeued.Select(m => m.Text));
+        Assert.Equal(["do not lose me"], await TextsInQueueAsync(queue));
+    }
+
+    [Fact]
+    public async Task WhatAReceiveUnderwayTookGoesBackToTheQueueWhenTheCallerGoesAwayMeanwhile()
+    {
+        var bob = await app.JoinAsMemberAsync("lobby");
+        var queue = (await app.Members.GetAsync("lobby", bob.UserId, default))!.QueueName;
+        await PutAsync(queue, "taken, then the caller left");
+        var receives = new HeldReceives(app.Inboxes);
+        var waiter = ActivatorUtilities.CreateInstance<InboxWaiter>(app.Services, (IInboxes)receives);
+        using var callerGone = new CancellationTokenSource();
+        var poll = waiter.WaitAsync("lobby", queue, TimeSpan.FromSeconds(30), callerGone.Token);
+        await receives.Held.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // The queue gave the message out; the caller leaves (or the instance stops) before the answer comes back.
+        await callerGone.CancelAsync();
+        receives.Release();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => poll.WaitAsync(TimeSpan.FromSeconds(10)));
+
+        Assert.Equal(["taken, then the caller left"], await TextsInQueueAsync(queue));
+    }
+
+    [Fact]
+    public async Task APollEndedEarlyWhoseMessagesCannotGoBackToTheQueueNamesTheOldestAsMissed()
+    {
+        var bob = await app.JoinAsMemberAsync("lobby");
+        var queue = (await app.Members.GetAsync("lobby", bob.UserId, default))!.QueueName;
+        var message = await PutAsync(queue, "only in history now");
+        var receives = new HeldReceives(app.Inboxes, putsFail: true);
+        var waiter = ActivatorUtilities.CreateInstance<InboxWaiter>(app.Services, (IInboxes)receives);
+        using var stopping = new CancellationTokenSource();
+        var poll = waiter.WaitAsync("lobby", queue, TimeSpan.FromSeconds(30), stopping.Token);
+        await receives.Held.WaitAsync(TimeSpan.FromSeconds(10));
+
+        await stopping.CancelAsync();
+        receives.Release();
+        var answer = await poll.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // The page, not holding that id, reads history from before it.
+        Assert.Empty(answer!.Messages);
+        Assert.Equal(message.Id, answer.MissedId);
+        Assert.Empty(await TextsInQueueAsync(queue));
     }
 
     [Fact]
@@ -106,19 +147,43 @@ public sealed class HandOverTests
         Assert.Empty((await app.AdvanceUntilDoneAsync(app.PollAsync("lobby", bob.Token, "timeout=1"), TimeSpan.FromMilliseconds(250))).Messages);
     }
 
-    /// <summary>Receives that wait until the caller gives up, so a hand-over lands while a receive is in flight.</summary>
-    private sealed class HeldReceives(IInboxes inner) : DelegatingInboxes(inner)
+    private ChatMessage Message(string text) =>
+        new(app.Services.GetRequiredService<MessageIds>().Next().Id, "lobby", "someone", "Someone", text, app.Clock.GetUtcNow());
+
+    private async Task<ChatMessage> PutAsync(string queue, string text)
+    {
+        var message = Message(text);
+        await app.Inboxes.DeliverAsync(queue, InboxPayload.Serialize([message]), TimeSpan.FromMinutes(5), default);
+        app.Services.GetRequiredService<WaitingPolls>().Put(queue);
+        return message;
+    }
+
+    private async Task<IReadOnlyList<string>> TextsInQueueAsync(string queue) =>
+        (await app.Inboxes.ReceiveAsync(queue, 32, default))!.SelectMany(InboxPayload.Deserialize).Select(m => m.Text).ToList();
+
+    /// <summary>
+    /// Receives that take what is in the queue, then hold their answer until <see cref="Release"/>, as a slow network
+    /// would; a caller that cancels its call meanwhile loses what was taken. With <c>putsFail</c>, every put fails.
+    /// </summary>
+    private sealed class HeldReceives(IInboxes inner, bool putsFail = false) : DelegatingInboxes(inner)
     {
         private readonly TaskCompletionSource held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource release = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public Task Held => held.Task;
 
+        public void Release() => release.TrySetResult();
+
         public override async Task<IReadOnlyList<string>?> ReceiveAsync(string queueName, int maxMessages, CancellationToken cancellationToken)
         {
+            var taken = await Inner.ReceiveAsync(queueName, maxMessages, CancellationToken.None);
             held.TrySetResult();
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-            return [];
+            await release.Task.WaitAsync(cancellationToken);
+            return taken;
         }
+
+        public override Task<bool> DeliverAsync(string queueName, string payload, TimeSpan timeToLive, CancellationToken cancellationToken) =>
+            putsFail ? throw new StorageUnavailableException("Simulated: puts fail.") : base.DeliverAsync(queueName, payload, timeToLive, cancellationToken);
     }
 
     /// <summary>The first receive runs <paramref name="meanwhile"/> after reading an empty queue and before returning.</summary>
