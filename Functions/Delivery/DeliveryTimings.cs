@@ -26,6 +26,12 @@ public sealed record DeliveryTimings
     /// <summary>The first read of a new watch wakes for signals this recent: a poll may have looked just before them.</summary>
     public TimeSpan FirstReadOverlap { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The watcher gives up a read of the signal or of its hand-overs after this long and reads again: a call that hangs
+    /// for the storage client's network timeout (10 s) would leave the room's polls here unwoken all that while.
+    /// </summary>
+    public TimeSpan WatchReadTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long a room's loop that failed unexpectedly waits before it runs again.</summary>
     public TimeSpan PauseAfterFault { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -143,6 +149,8 @@ public sealed record DeliveryTimings
             "a stale hand-over is swept while its room is still swept (SweptAfter, SweepEvery < SweepWhileHandOversSeenFor).");
         Require(ChatOptions.LongestPollTimeout + LatestFreshFor + PageCheckGrace <= CompletenessBound,
             "one poll, the age of what an answer knows and the page's grace fit the completeness bound.");
+        Require(WatchReadTimeout + TimeSpan.FromMilliseconds(options.RoomWatchIdleIntervalMilliseconds) <= RoundsKeptFor(options),
+            "a watcher whose read hung and was given up still reads a round before writers drop it (WatchReadTimeout + idle interval <= RoundsKeptFor).");
         Require(PutRetryPause + RoundRaiseRetryPause < TimeSpan.FromSeconds(1),
             "a round's retries add well under a second to a send.");
         return failures;

@@ -52,16 +52,17 @@ public sealed class InboxWaiter(
                 !(polls.NoPutHere(queueName, quietFor) && watcher.NoPutSeenTo(room, queueName, quietFor));
             while (true)
             {
-                var (handed, look, answerNow, missedId) = poll.Take();
+                var (handed, look, answerNow, _) = poll.Take();
                 held.AddRange(handed);
                 if (answerNow)
                 {
                     // A copy for this member was lost on its way, or this instance is stopping: answer with what we
                     // hold, and the page checks history.
                     answered = true;
-                    return new PollResult(Ordered(held.Concat(poll.Close())), missedId);
+                    return Answer(held, poll);
                 }
-                if (receive || look)
+                var looked = receive || look;
+                if (looked)
                 {
                     var ticket = polls.BeginLook(queueName, watcher.Epoch(room));
                     // Not cut short by the caller leaving or the instance stopping: a receive cancelled after the
@@ -88,10 +89,19 @@ public sealed class InboxWaiter(
                     answerAt ??= AnswerAt(room, held, now, deadline);
                 }
                 var until = answerAt ?? deadline;
+                if (now >= until && !looked && watcher.LagsBehind(room))
+                {
+                    // This instance has not read the room's signal lately, so a put to this queue may have gone
+                    // unseen; the next poll, on another instance, would take it as old news and skip its receive.
+                    // Look once before answering.
+                    receive = true;
+                    continue;
+                }
                 if (now >= until)
                 {
+                    // A copy named missed while this poll was receiving is named in this answer all the same.
                     answered = true;
-                    return new PollResult(Ordered(held.Concat(poll.Close())), null);
+                    return Answer(held, poll);
                 }
                 if (answerAt is null && now + pause < until)
                 {
@@ -117,10 +127,15 @@ public sealed class InboxWaiter(
             // that fail, a stopping instance's answer names the oldest of it, so the page fills from history (a caller
             // who went away reads history when it comes back).
             answered = true;
-            var left = Ordered([.. held, .. poll.Close()]);
+            var (rest, missedId) = poll.Close();
+            var left = Ordered([.. held, .. rest]);
             if (left.Count > 0 && !await RequeueAsync(room, queueName, left))
             {
-                return new PollResult([], left[0].Id);
+                return new PollResult([], Oldest(left[0].Id, missedId));
+            }
+            if (missedId is not null)
+            {
+                return new PollResult([], missedId);
             }
             throw;
         }
@@ -130,7 +145,7 @@ public sealed class InboxWaiter(
             {
                 // A receive failed after messages were handed or taken: back to the queue with them (the poll fails,
                 // and the page fills from history).
-                await RequeueAsync(room, queueName, [.. held, .. poll.Close()]);
+                await RequeueAsync(room, queueName, [.. held, .. poll.Close().Handed]);
             }
         }
     }
@@ -195,6 +210,14 @@ public sealed class InboxWaiter(
             }
         }
     }
+
+    private static PollResult Answer(List<ChatMessage> held, WaitingPolls.WaitingPoll poll)
+    {
+        var (rest, missedId) = poll.Close();
+        return new PollResult(Ordered(held.Concat(rest)), missedId);
+    }
+
+    private static string Oldest(string id, string? other) => other is not null && string.CompareOrdinal(other, id) < 0 ? other : id;
 
     private static List<ChatMessage> Ordered(IEnumerable<ChatMessage> messages) =>
         messages.DistinctBy(m => m.Id).OrderBy(m => m.Id, StringComparer.Ordinal).ToList();

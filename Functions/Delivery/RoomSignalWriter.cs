@@ -98,6 +98,10 @@ public sealed class RoomSignalWriter(IRoomSignals signals, ChatInstance instance
             }
             await signals.RaiseAsync(room, instance.Id, signal, cancellationToken);
             state.WrittenVersion = Math.Max(state.WrittenVersion, version);
+            lock (gate)
+            {
+                state.Written(signal.Rounds.Count > 0 ? signal.Latest.Sequence : 0, clock.GetUtcNow());
+            }
         }
         finally
         {
@@ -174,7 +178,8 @@ public sealed class RoomSignalWriter(IRoomSignals signals, ChatInstance instance
 
     private sealed class RoomRounds(long droppedThrough)
     {
-        private readonly List<SignalRound> rounds = [];
+        /// <summary>Each round, and when a write first carried it (null: not yet).</summary>
+        private readonly List<(SignalRound Round, DateTimeOffset? WrittenAt)> rounds = [];
         private string? latestId;
 
         public SemaphoreSlim Writes { get; } = new(1, 1);
@@ -194,19 +199,35 @@ public sealed class RoomSignalWriter(IRoomSignals signals, ChatInstance instance
             }
         }
 
-        public DateTimeOffset LatestAt => rounds.Count > 0 ? rounds[^1].At : DateTimeOffset.MinValue;
+        public DateTimeOffset LatestAt => rounds.Count > 0 ? rounds[^1].Round.At : DateTimeOffset.MinValue;
 
+        /// <summary>
+        /// Adds a round and drops those written before <paramref name="keepSince"/>. The age counts from the first
+        /// write that carried a round, not from the round: one whose writes failed for a while (an outage) is still
+        /// there for readers to see, its missed copies above all, which a reader told only "rounds dropped" cannot know.
+        /// </summary>
         public void Add(SignalRound round, DateTimeOffset keepSince)
         {
             Version++;
-            rounds.Add(round);
-            while (rounds.Count > 1 && (rounds[0].At < keepSince || rounds.Sum(r => (r.PutTo?.Count ?? 0) + (r.HandedOver?.Count ?? 0)) > MaxQueueNamesListed))
+            rounds.Add((round, null));
+            while (rounds.Count > 1 && (rounds[0].WrittenAt < keepSince || Names() > MaxQueueNamesListed))
             {
-                droppedThrough = rounds[0].Sequence;
+                droppedThrough = rounds[0].Round.Sequence;
                 rounds.RemoveAt(0);
             }
         }
 
-        public WriterSignal Snapshot() => new(droppedThrough, [.. rounds], latestId);
+        /// <summary>A write carried every round through <paramref name="sequence"/>.</summary>
+        public void Written(long sequence, DateTimeOffset at)
+        {
+            for (var i = 0; i < rounds.Count && rounds[i].Round.Sequence <= sequence; i++)
+            {
+                rounds[i] = rounds[i] with { WrittenAt = rounds[i].WrittenAt ?? at };
+            }
+        }
+
+        public WriterSignal Snapshot() => new(droppedThrough, [.. rounds.Select(r => r.Round)], latestId);
+
+        private int Names() => rounds.Sum(r => (r.Round.PutTo?.Count ?? 0) + (r.Round.HandedOver?.Count ?? 0) + (r.Round.Missed?.Count ?? 0));
     }
 }

@@ -89,6 +89,21 @@ public sealed class RoomWatcher(
     }
 
     /// <summary>
+    /// True when this instance's watch of the room has not read its signal lately (the read failed or hangs): a put by
+    /// another instance may be waiting in a queue without its poll here woken. False while reads keep up, and when no
+    /// watcher runs (then every poll receives first anyway).
+    /// </summary>
+    public bool LagsBehind(string room)
+    {
+        var now = clock.GetUtcNow();
+        lock (gate)
+        {
+            return rooms.TryGetValue(room, out var state) &&
+                now - (state.ReadAt > state.WatchStarted ? state.ReadAt : state.WatchStarted) > timings.LatestFreshFor;
+        }
+    }
+
+    /// <summary>
     /// True when no other instance can have put to <paramref name="queueName"/> within <paramref name="window"/> unseen:
     /// the room is watched since before then, its signal was read within <see cref="DeliveryTimings.LatestFreshFor"/>,
     /// and no round seen since named the queue or left its queues unnamed. A put made since, not yet in the signal,
@@ -242,7 +257,8 @@ public sealed class RoomWatcher(
             var readStarted = clock.GetUtcNow();
             try
             {
-                raised = await signals.ReadAsync(room, stopping);
+                using var deadline = Waits.Within(timings.WatchReadTimeout, clock, stopping);
+                raised = await signals.ReadAsync(room, deadline.Token);
                 latest.Read(room, raised, readStarted);
             }
             catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
@@ -408,7 +424,8 @@ public sealed class RoomWatcher(
     {
         try
         {
-            await receiver.ReceiveAsync(room, keys, stopping);
+            using var deadline = Waits.Within(timings.WatchReadTimeout, clock, stopping);
+            await receiver.ReceiveAsync(room, keys, deadline.Token);
             state.HandOversPending = false;
         }
         catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)

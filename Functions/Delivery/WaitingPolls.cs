@@ -278,15 +278,18 @@ public sealed class WaitingPolls(DeliveryTimings timings, TimeProvider clock) : 
             }
         }
 
-        /// <summary>Stops taking messages and returns those handed over; the caller must answer with them or requeue them.</summary>
-        public IReadOnlyList<ChatMessage> Close()
+        /// <summary>
+        /// Stops taking messages and returns those handed over, which the caller must answer with or requeue, and the
+        /// missed message named since the poll last took (an answer must name it, even one that ends for another reason).
+        /// </summary>
+        public (IReadOnlyList<ChatMessage> Handed, string? MissedId) Close()
         {
             lock (gate)
             {
                 closed = true;
                 var taken = handed.ToList();
                 handed.Clear();
-                return taken;
+                return (taken, missedId);
             }
         }
 

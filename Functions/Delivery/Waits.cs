@@ -50,4 +50,30 @@ public static class Waits
         await task;
         return true;
     }
+
+    /// <summary>
+    /// A token that fires when <paramref name="token"/> does or once <paramref name="after"/> has passed on
+    /// <paramref name="clock"/>: for a call that must not hold up a loop for its whole network timeout.
+    /// </summary>
+    public static Deadline Within(TimeSpan after, TimeProvider clock, CancellationToken token) => new(after, clock, token);
+
+    public sealed class Deadline : IDisposable
+    {
+        private readonly CancellationTokenSource timeout;
+        private readonly CancellationTokenSource linked;
+
+        internal Deadline(TimeSpan after, TimeProvider clock, CancellationToken token)
+        {
+            timeout = new CancellationTokenSource(after, clock);
+            linked = CancellationTokenSource.CreateLinkedTokenSource(token, timeout.Token);
+        }
+
+        public CancellationToken Token => linked.Token;
+
+        public void Dispose()
+        {
+            linked.Dispose();
+            timeout.Dispose();
+        }
+    }
 }

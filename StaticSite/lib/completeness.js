@@ -9,7 +9,7 @@ export const CHECK_GRACE_MS = 2000;
 
 /**
  * `holds(id)` says whether the page holds a message; `oldestHeld()` the oldest id it holds (null: none); `fill(id)`
- * reads history from a little before `id` and merges it (it may reject; the next answer checks again).
+ * reads history from a little before `id` and merges it (it may reject: then it is tried again after the grace).
  */
 export function createCompletenessCheck({ holds, oldestHeld, fill, graceMs = CHECK_GRACE_MS, timers = globalThis }) {
   let expected = null; // the oldest named id we do not hold yet
@@ -19,18 +19,21 @@ export function createCompletenessCheck({ holds, oldestHeld, fill, graceMs = CHE
     timer = null;
     const id = expected;
     expected = null;
-    if (id && !holds(id)) fill(id).catch(() => {});
+    // A fill that fails is tried again after the grace: the answer that named a lost copy is the only one that will.
+    if (id && !holds(id)) fill(id).catch(() => expect(id));
+  }
+
+  /** After each answer, with the id it named (null or undefined: nothing to check). */
+  function expect(id) {
+    if (!id || holds(id)) return;
+    const oldest = oldestHeld();
+    if (oldest && compareIds(id, oldest) < 0) return; // before what we loaded: not ours to miss
+    if (!expected || compareIds(id, expected) < 0) expected = id;
+    timer ??= timers.setTimeout(due, graceMs);
   }
 
   return {
-    /** After each answer, with the id it named (null or undefined: nothing to check). */
-    expect(id) {
-      if (!id || holds(id)) return;
-      const oldest = oldestHeld();
-      if (oldest && compareIds(id, oldest) < 0) return; // before what we loaded: not ours to miss
-      if (!expected || compareIds(id, expected) < 0) expected = id;
-      timer ??= timers.setTimeout(due, graceMs);
-    },
+    expect,
     /** A gap fill ran anyway (after a reconnect): nothing is owed. */
     clear() {
       expected = null;

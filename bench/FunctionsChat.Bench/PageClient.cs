@@ -112,10 +112,10 @@ public static class PageClient
 
         private async Task CheckLaterAsync()
         {
+            string? missing = null;
             try
             {
                 await Task.Delay(CheckGrace, stop);
-                string? missing;
                 lock (held)
                 {
                     missing = expected is not null && !held.Contains(expected) ? expected : null;
@@ -134,7 +134,11 @@ public static class PageClient
             {
                 lock (held)
                 {
-                    timing = false; // the next answer that names it checks again
+                    timing = false;
+                }
+                if (missing is not null && !stop.IsCancellationRequested)
+                {
+                    Expect(missing); // tried again after the grace: an answer that named a lost copy will not name it again
                 }
             }
         }

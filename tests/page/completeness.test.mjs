@@ -108,3 +108,25 @@ test('a failed fill is not fatal: the next named id checks again', async () => {
   timers.runAll();
   assert.equal(calls, 2);
 });
+
+test('a fill that fails is tried again after the grace, as no later answer names a lost copy again', async () => {
+  const timers = manualTimers();
+  const fills = [];
+  const check = createCompletenessCheck({
+    holds: () => false,
+    oldestHeld: () => 'm1',
+    fill: async (id) => {
+      fills.push(id);
+      if (fills.length === 1) throw new Error('503');
+    },
+    timers,
+  });
+  check.expect('m3');
+  timers.runAll();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(timers.delays, [CHECK_GRACE_MS]);
+  timers.runAll();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(fills, ['m3', 'm3']);
+  assert.equal(timers.count, 0);
+});

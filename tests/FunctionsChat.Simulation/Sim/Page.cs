@@ -109,7 +109,8 @@ public sealed class Page
         }
         catch (PageError)
         {
-            // The next answer names it again.
+            // Tried again after the grace: an answer that named a lost copy will not name it again.
+            Expect(id);
         }
     }
 

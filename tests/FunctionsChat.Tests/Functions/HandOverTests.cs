@@ -124,6 +124,27 @@ public sealed class HandOverTests
     }
 
     [Fact]
+    public async Task ACopyNamedMissedWhileThePollWasReceivingIsNamedInItsAnswer()
+    {
+        var bob = await app.JoinAsMemberAsync("lobby");
+        var queue = (await app.Members.GetAsync("lobby", bob.UserId, default))!.QueueName;
+        await PutAsync(queue, "found in the queue");
+        var missed = Message("its copy for Bob could not be put");
+        // While the receive is under way, the watcher reads that another instance could not put a copy for Bob.
+        var racing = new RacingReceive(app.Inboxes, () =>
+        {
+            app.Services.GetRequiredService<WaitingPolls>().Check(queue, missed.Id);
+            return Task.CompletedTask;
+        });
+        var waiter = ActivatorUtilities.CreateInstance<InboxWaiter>(app.Services, (IInboxes)racing);
+
+        var answer = await waiter.WaitAsync("lobby", queue, TimeSpan.FromSeconds(30), default).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(["found in the queue"], answer!.Messages.Select(m => m.Text));
+        Assert.Equal(missed.Id, answer.MissedId);
+    }
+
+    [Fact]
     public async Task AMessagePutWhileAnEmptyReceiveWasUnderwayIsNotLeftBehind()
     {
         var bob = await app.JoinAsMemberAsync("lobby");

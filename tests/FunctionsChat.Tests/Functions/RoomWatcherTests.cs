@@ -197,6 +197,66 @@ public sealed class RoomWatcherTests
         Assert.InRange(app.Signals.ReadCalls, readsWhileWaiting, readsWhileWaiting + 1);
     }
 
+    [Fact]
+    public async Task ASignalReadThatHangsIsGivenUpSoAnotherInstancesPutStillWakesThePollWithinSeconds()
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+        var bob = await app.JoinAsMemberAsync("lobby");
+        var hang = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        app.Signals.ReadsWaitFor = hang.Task; // the watch's first read gets no answer, as a call stuck until its network timeout
+        var poll = app.PollAsync("lobby", bob.Token, "timeout=30");
+        await WaitUntilAsync(() => app.Inboxes.ReceiveCalls >= 1);
+        app.Signals.ReadsWaitFor = null;
+        var start = app.Clock.GetUtcNow();
+
+        await FanOutFromAnotherInstanceAsync(alice, "while the read hung", bob);
+        var response = await app.AdvanceUntilDoneAsync(poll, TimeSpan.FromMilliseconds(100));
+
+        Assert.Equal(["while the read hung"], response.MessageTexts);
+        Assert.InRange(app.Clock.GetUtcNow() - start, TimeSpan.Zero, DeliveryTimings.Default.WatchReadTimeout + TimeSpan.FromSeconds(1.5));
+    }
+
+    [Fact]
+    public async Task APollWhoseWatchCouldNotReadTheSignalLatelyLooksAtItsQueueBeforeItAnswers()
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+        var bob = await app.JoinAsMemberAsync("lobby");
+        var poll = app.PollAsync("lobby", bob.Token, "timeout=30");
+        await WaitUntilAsync(() => app.Signals.ReadCalls >= 1);
+        // Storage answers nothing to this instance's reads for a while (every read fails); meanwhile another instance
+        // puts a copy on Bob's queue, and then this instance hands Bob's poll a newer message.
+        var failing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        failing.SetException(new StorageUnavailableException("Fake signal reads fail."));
+        app.Signals.ReadsWaitFor = failing.Task;
+        await FanOutFromAnotherInstanceAsync(alice, "put while reads failed", bob);
+        await app.Clock.AdvanceAsync(TimeSpan.FromSeconds(3));
+        var queue = (await app.Members.GetAsync("lobby", bob.UserId, default))!.QueueName;
+        Assert.True(app.Services.GetRequiredService<WaitingPolls>().TryHand(queue, [await StoreAsync(alice, "handed here")]));
+
+        // The next poll would land elsewhere and take the put as old news: this answer must carry it.
+        var response = await poll.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(["put while reads failed", "handed here"], response.MessageTexts);
+    }
+
+    [Fact]
+    public async Task ARoundWhoseSignalWritesFailedForAWhileIsKeptForReadersAfterItIsWritten()
+    {
+        var writer = app.Services.GetRequiredService<RoomSignalWriter>();
+        app.Signals.FailNextRaises = 100;
+        await Assert.ThrowsAsync<StorageUnavailableException>(() =>
+            writer.RaiseAsync("lobby", [], default, missed: ["inbox-missed"], lastId: "missed-id"));
+        await app.Clock.AdvanceAsync(TimeSpan.FromSeconds(1.9)); // background retries fail meanwhile
+        app.Signals.FailNextRaises = 0;
+        await writer.FlushAsync("lobby", default);
+
+        // Past the time rounds are kept, counted from the round, but not from its first write.
+        await app.Clock.AdvanceAsync(TimeSpan.FromSeconds(0.5));
+        await writer.RaiseAsync("lobby", ["inbox-next"], default);
+
+        var mine = (await app.Signals.ReadAsync("lobby", default))[app.Services.GetRequiredService<ChatInstance>().Id];
+        Assert.Contains(mine.Rounds, r => r.Missed is ["inbox-missed"] && r.LastId == "missed-id");
+    }
+
     private async Task FanOutFromAnotherInstanceAsync(Joined from, string text, Joined to)
     {
         var message = await StoreAsync(from, text);
