@@ -43,15 +43,17 @@ public sealed class ChatOptions
 
     /// <summary>
     /// Pause after a long poll's first dequeue attempt (or its start, when that attempt was skipped); pauses then double
-    /// up to <see cref="PollBackoffCapMilliseconds"/>. The safety net: a put wakes the poll, but in the model (faults on)
-    /// polls without these attempts left 3 copies in 2,000 seeds unseen in their queues (docs/performance.md).
+    /// up to <see cref="PollBackoffCapMilliseconds"/>. Wakes and hand-overs bring messages; these attempts are a sparse
+    /// safety net (one in a quiet 30 s poll by default) for what no put announces, such as a message back from its
+    /// visibility timeout, and the only path when the room watcher is off. In the model (faults on), 4,000 seeds lost
+    /// nothing without them (docs/performance.md, "The model").
     /// </summary>
     [Range(50, 30_000)]
-    public int PollFirstPauseMilliseconds { get; set; } = 2_000;
+    public int PollFirstPauseMilliseconds { get; set; } = 10_000;
 
     /// <summary>Longest pause between two empty dequeue attempts of one long poll.</summary>
     [Range(50, 30_000)]
-    public int PollBackoffCapMilliseconds { get; set; } = 15_000;
+    public int PollBackoffCapMilliseconds { get; set; } = 30_000;
 
     /// <summary>
     /// In a busy room (several messages a second), a poll that has messages answers once the oldest of them is this
