@@ -96,8 +96,8 @@ public sealed record DeliveryTimings
     /// instance or named in the signal by another. Every instance reads a put's round within one idle pause of the
     /// watcher, and the member's next poll after that, wherever it lands, receives: so two idle pauses and a second
     /// for the poll to follow, at least this. In the model, 3 s cut the receives per delivered message at 10 instances
-    /// x 1,000 members from 1.09 to 0.34 (10 s: 0.59). Without the poll's timed receives, both windows left copies in
-    /// queues unseen with faults on; with them, none (docs/performance.md, "The model").
+    /// x 1,000 members from 1.09 to 0.34 (10 s: 0.59). A poll whose watcher could not vouch for the window (its reads
+    /// failed or hung) receives before it answers (<see cref="RoomWatcher.LagsBehind"/>), so the next poll may trust it.
     /// </summary>
     public TimeSpan QuietAtLeast { get; init; } = TimeSpan.FromSeconds(3);
 

@@ -12,15 +12,22 @@ export const CHECK_GRACE_MS = 2000;
  * reads history from a little before `id` and merges it (it may reject: then it is tried again after the grace).
  */
 export function createCompletenessCheck({ holds, oldestHeld, fill, graceMs = CHECK_GRACE_MS, timers = globalThis }) {
-  let expected = null; // the oldest named id we do not hold yet
+  // Every named id we do not hold yet. Not just the oldest: once the oldest arrives, a newer one named meanwhile (a
+  // copy lost for us) would otherwise never be checked, as no later answer names it again.
+  let expected = new Set();
   let timer = null;
 
   function due() {
     timer = null;
-    const id = expected;
-    expected = null;
-    // A fill that fails is tried again after the grace: the answer that named a lost copy is the only one that will.
-    if (id && !holds(id)) fill(id).catch(() => expect(id));
+    const missing = [...expected].filter((id) => !holds(id)).sort(compareIds);
+    expected = new Set();
+    if (missing.length === 0) return;
+    // One read from before the oldest; what it did not bring is checked again after the grace, and so is everything
+    // when the read fails.
+    fill(missing[0]).then(
+      () => missing.slice(1).forEach(expect),
+      () => missing.forEach(expect),
+    );
   }
 
   /** After each answer, with the id it named (null or undefined: nothing to check). */
@@ -28,7 +35,7 @@ export function createCompletenessCheck({ holds, oldestHeld, fill, graceMs = CHE
     if (!id || holds(id)) return;
     const oldest = oldestHeld();
     if (oldest && compareIds(id, oldest) < 0) return; // before what we loaded: not ours to miss
-    if (!expected || compareIds(id, expected) < 0) expected = id;
+    expected.add(id);
     timer ??= timers.setTimeout(due, graceMs);
   }
 
@@ -36,7 +43,7 @@ export function createCompletenessCheck({ holds, oldestHeld, fill, graceMs = CHE
     expect,
     /** A gap fill ran anyway (after a reconnect): nothing is owed. */
     clear() {
-      expected = null;
+      expected = new Set();
       if (timer) timers.clearTimeout(timer);
       timer = null;
     },

@@ -86,7 +86,8 @@ public static class PageClient
     /// </summary>
     private sealed class CompletenessCheck(ChatHttp http, JoinedMember member, SortedSet<string> held, Tally tally, PageStats stats, CancellationToken stop)
     {
-        private string? expected;
+        /// <summary>Every named id not held yet, not just the oldest (completeness.js).</summary>
+        private readonly SortedSet<string> expected = new(StringComparer.Ordinal);
         private bool timing;
 
         public void Expect(string? id)
@@ -97,10 +98,7 @@ public static class PageClient
                 {
                     return;
                 }
-                if (expected is null || string.CompareOrdinal(id, expected) < 0)
-                {
-                    expected = id;
-                }
+                expected.Add(id);
                 if (timing)
                 {
                     return;
@@ -112,22 +110,23 @@ public static class PageClient
 
         private async Task CheckLaterAsync()
         {
-            string? missing = null;
+            List<string> missing = [];
             try
             {
                 await Task.Delay(CheckGrace, stop);
                 lock (held)
                 {
-                    missing = expected is not null && !held.Contains(expected) ? expected : null;
-                    expected = null;
+                    missing = expected.Where(id => !held.Contains(id)).ToList();
+                    expected.Clear();
                     timing = false;
                 }
-                if (missing is not null)
+                if (missing.Count > 0)
                 {
-                    var filled = await ReadMissingAsync(http, member, Snapshot(held), before: missing, stats, stop);
+                    var filled = await ReadMissingAsync(http, member, Snapshot(held), before: missing[0], stats, stop);
                     var fresh = Keep(filled, held);
                     stats.CompletenessFillDone(member.Index, fresh.Count);
                     tally.Arrived(member.Index, fresh.Select(m => m.Text), viaFill: true);
+                    missing.Skip(1).ToList().ForEach(Expect); // those the read did not bring are checked again
                 }
             }
             catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
@@ -136,9 +135,9 @@ public static class PageClient
                 {
                     timing = false;
                 }
-                if (missing is not null && !stop.IsCancellationRequested)
+                if (!stop.IsCancellationRequested)
                 {
-                    Expect(missing); // tried again after the grace: an answer that named a lost copy will not name it again
+                    missing.ForEach(Expect); // tried again after the grace: no later answer names a lost copy again
                 }
             }
         }

@@ -130,3 +130,12 @@ test('a fill that fails is tried again after the grace, as no later answer names
   assert.deepEqual(fills, ['m3', 'm3']);
   assert.equal(timers.count, 0);
 });
+
+test('an id named before an older one that then arrives is still read from history', () => {
+  const { check, timers, fills, holding } = setup(['m1']);
+  check.expect('m5'); // a copy lost for us
+  check.expect('m3'); // older, on its way
+  holding.add('m3');
+  timers.runAll();
+  assert.deepEqual(fills, ['m5']);
+});

@@ -71,7 +71,8 @@ public sealed class Page
 
     public static readonly TimeSpan CheckGrace = TimeSpan.FromSeconds(2);
 
-    private string? expected;
+    /// <summary>Every named id not held yet, not just the oldest (completeness.js).</summary>
+    private readonly SortedSet<string> expected = new(StringComparer.Ordinal);
     private bool checking;
 
     /// <summary>completeness.js: a named id not held is read from history once the grace passed without it.</summary>
@@ -81,10 +82,7 @@ public sealed class Page
         {
             return;
         }
-        if (expected is null || string.CompareOrdinal(id, expected) < 0)
-        {
-            expected = id;
-        }
+        expected.Add(id);
         if (!checking)
         {
             checking = true;
@@ -95,22 +93,23 @@ public sealed class Page
     private async Task CheckLaterAsync()
     {
         await cluster.Loop.Delay(CheckGrace);
-        var id = expected;
-        expected = null;
+        var missing = expected.Where(id => !held.ContainsKey(id)).ToList();
+        expected.Clear();
         checking = false;
-        if (id is null || held.ContainsKey(id))
+        if (missing.Count == 0)
         {
             return;
         }
         try
         {
             CompletenessFills++;
-            await FillAsync(initialLoad: false, before: id);
+            await FillAsync(initialLoad: false, before: missing[0]);
+            missing.Skip(1).ToList().ForEach(Expect);
         }
         catch (PageError)
         {
             // Tried again after the grace: an answer that named a lost copy will not name it again.
-            Expect(id);
+            missing.ForEach(Expect);
         }
     }
 
