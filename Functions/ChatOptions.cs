@@ -45,7 +45,7 @@ public sealed class ChatOptions
     /// Pause after a long poll's first dequeue attempt (or its start, when that attempt was skipped); pauses then double
     /// up to <see cref="PollBackoffCapMilliseconds"/>. Wakes and hand-overs bring messages; these attempts are a sparse
     /// safety net (one in a quiet 30 s poll by default) for what no put announces, such as a message back from its
-    /// visibility timeout, and the only path when the room watcher is off. In the model (faults on), 4,000 seeds lost
+    /// visibility timeout, and the only path when the room watcher is off. In the model (faults on), 2,000 seeds lost
     /// nothing without them (docs/performance.md, "The model").
     /// </summary>
     [Range(50, 30_000)]
