@@ -26,8 +26,7 @@ public sealed class DeliveryDrain(WaitingPolls polls, RoomWatcher watcher, HandO
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         polls.AnswerAll();
-        using var timeout = new CancellationTokenSource(timings.DrainTakesAtMost, clock);
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        using var bounded = Waits.Within(timings.DrainTakesAtMost, clock, cancellationToken);
         try
         {
             var rooms = await watcher.WithdrawAllAsync(bounded.Token);

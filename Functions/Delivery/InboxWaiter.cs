@@ -7,8 +7,9 @@ namespace FunctionsChat.Delivery;
 /// <summary>
 /// The long poll's loop. While it waits, a send on this instance hands its messages straight to it
 /// (<see cref="WaitingPolls"/>); otherwise it looks at its queue when woken (the <see cref="RoomWatcher"/> seeing
-/// another instance's put, this instance putting to the queue) and after a growing pause (the safety net: in the model,
-/// polls without it left copies in queues unseen), until something arrives, the time is up, or the caller goes away. In a busy room an answer waits until its
+/// another instance's put, this instance putting to the queue), after a growing pause (a sparse safety net, see
+/// <see cref="ChatOptions.PollFirstPauseMilliseconds"/>), and before answering when this instance's watcher lags
+/// behind, until something arrives, the time is up, or the caller goes away. In a busy room an answer waits until its
 /// oldest message is <see cref="ChatOptions.PollLingerMilliseconds"/> old, so that it carries a burst.
 /// </summary>
 public sealed class InboxWaiter(
@@ -52,7 +53,7 @@ public sealed class InboxWaiter(
                 !(polls.NoPutHere(queueName, quietFor) && watcher.NoPutSeenTo(room, queueName, quietFor));
             while (true)
             {
-                var (handed, look, answerNow, _) = poll.Take();
+                var (handed, look, answerNow) = poll.Take();
                 held.AddRange(handed);
                 if (answerNow)
                 {
@@ -185,7 +186,8 @@ public sealed class InboxWaiter(
         }
         catch (StorageUnavailableException ex)
         {
-            // The copies are on the queue: a timed receive of the member's poll finds them, later.
+            // The copies are on the queue; the writer tries the signal again in the background, and until then a timed
+            // receive of the member's poll finds them.
             logger.LogWarning(ex, "Could not raise the signal for {Count} message(s) returned to a queue", messages.Count);
         }
         return true;

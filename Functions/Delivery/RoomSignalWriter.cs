@@ -10,7 +10,8 @@ namespace FunctionsChat.Delivery;
 /// instances wake (and stop trusting "found empty" for) exactly those members' polls, and the newest message it fanned
 /// out completely, which every poll answer reports (<see cref="RoomLatest"/>). Raises of one room are written one at a
 /// time, each with everything recorded so far, so a slow write never overwrites a newer one. A raise that fails is
-/// tried again in the background until one succeeds: until then other instances' polls are not woken.
+/// tried again in the background (<see cref="DeliveryTimings.SignalRetryPauses"/>), and after the last try the room's
+/// next raise carries it: until then other instances' polls are not woken.
 /// </summary>
 public sealed class RoomSignalWriter(IRoomSignals signals, ChatInstance instance, DeliveryTimings timings, IOptions<ChatOptions> options, TimeProvider clock, IHostApplicationLifetime lifetime, ILogger<RoomSignalWriter> logger)
 {

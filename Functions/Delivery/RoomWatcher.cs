@@ -302,9 +302,11 @@ public sealed class RoomWatcher(
         state.SweptAt = now;
         try
         {
-            await sweeper.SweepAsync(room, stopping);
+            // Its read bounded like the signal's (a hung call would hold up the room's wakes); tried again next time.
+            using var deadline = Waits.Within(timings.WatchReadTimeout, clock, stopping);
+            await sweeper.SweepAsync(room, deadline.Token);
         }
-        catch (StorageUnavailableException e)
+        catch (Exception e) when (e is StorageUnavailableException || (e is OperationCanceledException && !stopping.IsCancellationRequested))
         {
             logger.LogDebug(e, "Room watcher of {Room} could not sweep its hand-overs", room);
         }

@@ -259,10 +259,10 @@ public sealed class WaitingPolls(DeliveryTimings timings, TimeProvider clock) : 
         /// <summary>
         /// Takes what was handed over since the last call, whether the poll was asked to look at its queue
         /// (<see cref="WaitingPolls.Wake"/>), and whether it must answer at once (<see cref="WaitingPolls.Check"/>,
-        /// <see cref="WaitingPolls.AnswerAll"/>) and which missed message to name then; the next <see cref="Woken"/> then
-        /// waits for something new. The poll stays open for more.
+        /// <see cref="WaitingPolls.AnswerAll"/>; the missed message to name comes with <see cref="Close"/>); the next
+        /// <see cref="Woken"/> then waits for something new. The poll stays open for more.
         /// </summary>
-        public (IReadOnlyList<ChatMessage> Handed, bool Look, bool AnswerNow, string? MissedId) Take()
+        public (IReadOnlyList<ChatMessage> Handed, bool Look, bool AnswerNow) Take()
         {
             lock (gate)
             {
@@ -274,13 +274,13 @@ public sealed class WaitingPolls(DeliveryTimings timings, TimeProvider clock) : 
                 {
                     woken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 }
-                return (taken, look, answerNow, missedId);
+                return (taken, look, answerNow);
             }
         }
 
         /// <summary>
         /// Stops taking messages and returns those handed over, which the caller must answer with or requeue, and the
-        /// missed message named since the poll last took (an answer must name it, even one that ends for another reason).
+        /// oldest missed message named to this poll, if any (an answer must name it, even one that ends for another reason).
         /// </summary>
         public (IReadOnlyList<ChatMessage> Handed, string? MissedId) Close()
         {

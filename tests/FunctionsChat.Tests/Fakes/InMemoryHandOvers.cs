@@ -24,6 +24,9 @@ public sealed class InMemoryHandOvers(FakeOutage? outage = null) : IHandOvers
     /// <summary>While set, reads of hand-overs fail with it: a row this instance cannot read, say.</summary>
     public Exception? ReceivesFailWith { get; set; }
 
+    /// <summary>While set, receives wait for it (or their token) first: a call that gets no answer.</summary>
+    public Task? ReceivesWaitFor { get; set; }
+
     public Task PublishWaitingAsync(string room, string instance, IReadOnlyCollection<string> queueNames, DateTimeOffset at, CancellationToken cancellationToken)
     {
         RoomSignalRules.CheckWriter(instance);
@@ -99,11 +102,15 @@ public sealed class InMemoryHandOvers(FakeOutage? outage = null) : IHandOvers
         return Task.FromResult<IReadOnlyList<string>>(keys);
     }
 
-    public Task<IReadOnlyList<ReceivedHandOver>> ReceiveAsync(string room, string instance, IReadOnlyCollection<string>? keys, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ReceivedHandOver>> ReceiveAsync(string room, string instance, IReadOnlyCollection<string>? keys, CancellationToken cancellationToken)
     {
         RoomSignalRules.CheckWriter(instance);
         Check(cancellationToken);
         Interlocked.Increment(ref receiveCalls);
+        if (ReceivesWaitFor is { } slow)
+        {
+            await slow.WaitAsync(cancellationToken);
+        }
         if (ReceivesFailWith is { } failure)
         {
             throw failure;
@@ -111,7 +118,7 @@ public sealed class InMemoryHandOvers(FakeOutage? outage = null) : IHandOvers
         lock (gate)
         {
             var rows = handOvers.TryGetValue((room, instance), out var found) ? found.Values.Where(r => keys is null || keys.Contains(r.Key)).ToList() : [];
-            return Task.FromResult<IReadOnlyList<ReceivedHandOver>>(rows.OrderBy(r => r.Messages[0].Id, StringComparer.Ordinal).ToList());
+            return rows.OrderBy(r => r.Messages[0].Id, StringComparer.Ordinal).ToList();
         }
     }
 

@@ -33,6 +33,7 @@ public sealed class DeliveryTimingsTests
     [InlineData("RoutesUsableFor < HandOverGrace")]
     [InlineData("RepublishEvery < WaitingSetFreshFor")]
     [InlineData("completeness bound")]
+    [InlineData("WatchReadTimeout + idle interval <= RoundsKeptFor")]
     public void ATableThatBreaksARuleIsRefusedAtStartUpNamingTheRule(string rule)
     {
         var broken = rule switch
@@ -40,6 +41,7 @@ public sealed class DeliveryTimingsTests
             "TakenBackAfter < SweptAfter" => DeliveryTimings.Default with { TakenBackAfter = TimeSpan.FromSeconds(40) },
             "RoutesUsableFor < HandOverGrace" => DeliveryTimings.Default with { RoutesUsableFor = TimeSpan.FromSeconds(12) },
             "RepublishEvery < WaitingSetFreshFor" => DeliveryTimings.Default with { RepublishEvery = TimeSpan.FromSeconds(45) },
+            "WatchReadTimeout + idle interval <= RoundsKeptFor" => DeliveryTimings.Default with { WatchReadTimeout = TimeSpan.FromSeconds(5) },
             _ => DeliveryTimings.Default with { PageCheckGrace = TimeSpan.FromSeconds(5) },
         };
 

@@ -219,6 +219,25 @@ public sealed class RoomWatcherTests
     }
 
     [Fact]
+    public async Task AHandOverReadThatHangsIsGivenUpSoTheWatcherStillWakesThePollWithinSeconds()
+    {
+        var alice = await app.JoinAsMemberAsync("lobby");
+        var bob = await app.JoinAsMemberAsync("lobby");
+        // The watch's first read takes every hand-over stored for this instance: that call gets no answer.
+        app.HandOvers.ReceivesWaitFor = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously).Task;
+        var poll = app.PollAsync("lobby", bob.Token, "timeout=30");
+        await WaitUntilAsync(() => app.HandOvers.ReceiveCalls >= 1);
+        app.HandOvers.ReceivesWaitFor = null;
+        var start = app.Clock.GetUtcNow();
+
+        await FanOutFromAnotherInstanceAsync(alice, "while the hand-over read hung", bob);
+        var response = await app.AdvanceUntilDoneAsync(poll, TimeSpan.FromMilliseconds(100));
+
+        Assert.Equal(["while the hand-over read hung"], response.MessageTexts);
+        Assert.InRange(app.Clock.GetUtcNow() - start, TimeSpan.Zero, DeliveryTimings.Default.WatchReadTimeout + TimeSpan.FromSeconds(4));
+    }
+
+    [Fact]
     public async Task APollWhoseWatchCouldNotReadTheSignalLatelyLooksAtItsQueueBeforeItAnswers()
     {
         var alice = await app.JoinAsMemberAsync("lobby");
