@@ -65,13 +65,10 @@ public sealed class HandOverTests
     [Fact]
     public async Task MessagesHandedToAPollWhoseCallerWentAwayGoBackToTheQueue()
     {
-        var bob = await app.JoinAsMemberAsync("lobby");
-        var queue = (await app.Members.GetAsync("lobby", bob.UserId, default))!.QueueName;
+        var queue = await BobsQueueAsync();
         var receives = new HeldReceives(app.Inboxes);
-        var waiter = ActivatorUtilities.CreateInstance<InboxWaiter>(app.Services, (IInboxes)receives);
         using var callerGone = new CancellationTokenSource();
-        var poll = waiter.WaitAsync("lobby", queue, TimeSpan.FromSeconds(30), callerGone.Token);
-        await receives.Held.WaitAsync(TimeSpan.FromSeconds(10));
+        var poll = await PollWhileItsReceiveIsHeldAsync(queue, receives, callerGone.Token);
 
         Assert.True(app.Services.GetRequiredService<WaitingPolls>().TryHand(queue, [Message("do not lose me")]));
         await callerGone.CancelAsync();
@@ -84,14 +81,11 @@ public sealed class HandOverTests
     [Fact]
     public async Task WhatAReceiveUnderwayTookGoesBackToTheQueueWhenTheCallerGoesAwayMeanwhile()
     {
-        var bob = await app.JoinAsMemberAsync("lobby");
-        var queue = (await app.Members.GetAsync("lobby", bob.UserId, default))!.QueueName;
+        var queue = await BobsQueueAsync();
         await PutAsync(queue, "taken, then the caller left");
         var receives = new HeldReceives(app.Inboxes);
-        var waiter = ActivatorUtilities.CreateInstance<InboxWaiter>(app.Services, (IInboxes)receives);
         using var callerGone = new CancellationTokenSource();
-        var poll = waiter.WaitAsync("lobby", queue, TimeSpan.FromSeconds(30), callerGone.Token);
-        await receives.Held.WaitAsync(TimeSpan.FromSeconds(10));
+        var poll = await PollWhileItsReceiveIsHeldAsync(queue, receives, callerGone.Token);
 
         // The queue gave the message out; the caller leaves (or the instance stops) before the answer comes back.
         await callerGone.CancelAsync();
@@ -104,14 +98,11 @@ public sealed class HandOverTests
     [Fact]
     public async Task APollEndedEarlyWhoseMessagesCannotGoBackToTheQueueNamesTheOldestAsMissed()
     {
-        var bob = await app.JoinAsMemberAsync("lobby");
-        var queue = (await app.Members.GetAsync("lobby", bob.UserId, default))!.QueueName;
+        var queue = await BobsQueueAsync();
         var message = await PutAsync(queue, "only in history now");
         var receives = new HeldReceives(app.Inboxes, putsFail: true);
-        var waiter = ActivatorUtilities.CreateInstance<InboxWaiter>(app.Services, (IInboxes)receives);
         using var stopping = new CancellationTokenSource();
-        var poll = waiter.WaitAsync("lobby", queue, TimeSpan.FromSeconds(30), stopping.Token);
-        await receives.Held.WaitAsync(TimeSpan.FromSeconds(10));
+        var poll = await PollWhileItsReceiveIsHeldAsync(queue, receives, stopping.Token);
 
         await stopping.CancelAsync();
         receives.Release();
@@ -126,8 +117,7 @@ public sealed class HandOverTests
     [Fact]
     public async Task ACopyNamedMissedWhileThePollWasReceivingIsNamedInItsAnswer()
     {
-        var bob = await app.JoinAsMemberAsync("lobby");
-        var queue = (await app.Members.GetAsync("lobby", bob.UserId, default))!.QueueName;
+        var queue = await BobsQueueAsync();
         await PutAsync(queue, "found in the queue");
         var missed = Message("its copy for Bob could not be put");
         // While the receive is under way, the watcher reads that another instance could not put a copy for Bob.
@@ -150,14 +140,11 @@ public sealed class HandOverTests
         var bob = await app.JoinAsMemberAsync("lobby");
         var queue = (await app.Members.GetAsync("lobby", bob.UserId, default))!.QueueName;
         var polls = app.Services.GetRequiredService<WaitingPolls>();
-        var ids = app.Services.GetRequiredService<MessageIds>();
-        ChatMessage Message(string text) => new(ids.Next().Id, "lobby", "someone", "Someone", text, app.Clock.GetUtcNow());
         // This receive finds the queue empty; before it returns, this instance's fan-out puts one message on the queue
         // (Bob was not waiting yet when it tried to hand it over) and then hands the next one to Bob's waiting poll.
         var racing = new RacingReceive(app.Inboxes, async () =>
         {
-            await app.Inboxes.DeliverAsync(queue, InboxPayload.Serialize([Message("put meanwhile")]), TimeSpan.FromMinutes(5), default);
-            polls.Put(queue);
+            await PutAsync(queue, "put meanwhile");
             Assert.True(polls.TryHand(queue, [Message("handed over")]));
         });
         var waiter = ActivatorUtilities.CreateInstance<InboxWaiter>(app.Services, (IInboxes)racing);
@@ -166,6 +153,21 @@ public sealed class HandOverTests
         var first = await waiter.WaitAsync("lobby", queue, TimeSpan.FromSeconds(30), default).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(["put meanwhile", "handed over"], first!.Messages.Select(m => m.Text));
         Assert.Empty((await app.AdvanceUntilDoneAsync(app.PollAsync("lobby", bob.Token, "timeout=1"), TimeSpan.FromMilliseconds(250))).Messages);
+    }
+
+    private async Task<string> BobsQueueAsync()
+    {
+        var bob = await app.JoinAsMemberAsync("lobby");
+        return (await app.Members.GetAsync("lobby", bob.UserId, default))!.QueueName;
+    }
+
+    /// <summary>A poll of <paramref name="queue"/> whose receives go through <paramref name="receives"/>, once its first is held.</summary>
+    private async Task<Task<PollResult?>> PollWhileItsReceiveIsHeldAsync(string queue, HeldReceives receives, CancellationToken token)
+    {
+        var waiter = ActivatorUtilities.CreateInstance<InboxWaiter>(app.Services, (IInboxes)receives);
+        var poll = waiter.WaitAsync("lobby", queue, TimeSpan.FromSeconds(30), token);
+        await receives.Held.WaitAsync(TimeSpan.FromSeconds(10));
+        return poll;
     }
 
     private ChatMessage Message(string text) =>
